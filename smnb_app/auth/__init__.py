@@ -1,0 +1,17 @@
+"""Auth core: verifies Clerk-shaped session tokens and issues them for the dev identity provider.
+
+Imports neither Reflex nor SQLModel, so it can be used and tested on its own.
+"""
+
+from smnb_app.auth.claims import SessionClaims
+from smnb_app.auth.config import VerifierConfig
+from smnb_app.auth.errors import Reason, TokenVerificationError
+from smnb_app.auth.verifier import TokenVerifier
+
+__all__ = [
+    "Reason",
+    "SessionClaims",
+    "TokenVerificationError",
+    "TokenVerifier",
+    "VerifierConfig",
+]

@@ -1,0 +1,224 @@
+"""The embedded dev identity provider: a local, Clerk-compatible issuer of session tokens.
+
+It keeps its RSA key and its sign-in sessions on disk (stdlib sqlite3), so tokens and sign-ins
+survive a restart and every backend worker of one machine sees the same revocations.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smnb_app.auth.issuer import TokenIssuer, new_session_id
+from smnb_app.auth.signing import SigningKey, jwks
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MAX_NAME_LENGTH = 100
+
+
+class DevAuthError(Exception):
+    """A sign-in, refresh or sign-out the provider refuses.
+
+    Attributes:
+        status: The HTTP status that describes it (400 bad input, 401 revoked or unknown session).
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A fresh session token and how long it lives."""
+
+    token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class DevSignIn:
+    """The credential the browser keeps for a sign-in session, plus its first token."""
+
+    session_id: str
+    secret: str
+    token: IssuedToken
+
+
+def user_id_for_email(email: str) -> str:
+    """A stable Clerk-shaped user id for an email address, so signing in again finds the same user.
+
+    Args:
+        email: The address; case is ignored.
+
+    Returns:
+        An id like `user_2q...`.
+    """
+    digest = hashlib.sha256(email.strip().lower().encode()).digest()[:15]
+    return "user_" + base64.b32encode(digest).decode().lower()
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class DevIdentityProvider:
+    """Signs users in, refreshes their session tokens and revokes them on sign-out."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        key_path: str | Path,
+        store_path: str | Path,
+        lifetime_s: int = 60,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Create the provider, making its key and session store on first use.
+
+        Args:
+            issuer: The provider's base URL, the `iss` of its tokens.
+            key_path: Where the RSA private key is kept (created 0600 when missing).
+            store_path: The sqlite3 file of sign-in sessions.
+            lifetime_s: Session token lifetime in seconds.
+            clock: Returns the current time in epoch seconds.
+        """
+        self.issuer = issuer.rstrip("/")
+        self._key = SigningKey.load_or_create(key_path)
+        self._tokens = TokenIssuer(self.issuer, self._key, lifetime_s=lifetime_s, clock=clock)
+        self._lifetime_s = lifetime_s
+        self._clock = clock
+        self._store_path = Path(store_path)
+        self._store_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._store() as store:
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS dev_sessions (session_id TEXT PRIMARY KEY,"
+                " secret_hash TEXT NOT NULL, user_id TEXT NOT NULL, email TEXT NOT NULL,"
+                " name TEXT NOT NULL, created_at REAL NOT NULL, revoked_at REAL)"
+            )
+
+    @contextmanager
+    def _store(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self._store_path, timeout=30)
+        try:
+            with connection:
+                yield connection
+        finally:
+            connection.close()
+
+    def jwks(self) -> dict[str, Any]:
+        """The JWKS document with the provider's public key."""
+        return jwks([self._key])
+
+    def public_pem(self) -> str:
+        """The provider's public key as PEM."""
+        return self._key.public_pem()
+
+    def sign_in(self, *, email: str, name: str = "", azp: str | None = None) -> DevSignIn:
+        """Start a sign-in session for an email address (no password: this is a dev provider).
+
+        Args:
+            email: The user's email address.
+            name: The display name; empty leaves it to the email's local part.
+            azp: The origin of the page signing in.
+
+        Returns:
+            The session credential and its first token.
+
+        Raises:
+            DevAuthError: The email or name is not acceptable.
+        """
+        email = email.strip()
+        name = " ".join(name.split())
+        if not _EMAIL.match(email) or len(email) > 254:
+            raise DevAuthError("Enter a valid email address.", status=400)
+        if len(name) > MAX_NAME_LENGTH:
+            raise DevAuthError(f"The display name must be at most {MAX_NAME_LENGTH} characters.", status=400)
+        session_id, secret = new_session_id(), secrets.token_urlsafe(32)
+        with self._store() as store:
+            store.execute(
+                "INSERT INTO dev_sessions VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (session_id, _hash_secret(secret), user_id_for_email(email), email, name, self._clock()),
+            )
+        return DevSignIn(session_id, secret, self.refresh(session_id=session_id, secret=secret, azp=azp))
+
+    def refresh(self, *, session_id: str, secret: str, azp: str | None = None) -> IssuedToken:
+        """Issue a fresh token for a live sign-in session.
+
+        Args:
+            session_id: The `sess_...` id from sign-in.
+            secret: The credential's secret.
+            azp: The origin of the page asking.
+
+        Returns:
+            A new session token.
+
+        Raises:
+            DevAuthError: The session is unknown, the secret wrong, or the session revoked.
+        """
+        row = self._live_session(session_id, secret)
+        user_id, email, name = row
+        token = self._tokens.issue(
+            sub=user_id,
+            sid=session_id,
+            azp=azp,
+            name=name or None,
+            email=email,
+            picture=f"{self.issuer}/avatars/{user_id}.svg",
+        )
+        return IssuedToken(token, self._lifetime_s)
+
+    def sign_out(self, *, session_id: str, secret: str) -> None:
+        """Revoke a sign-in session: no more tokens are issued for it.
+
+        Raises:
+            DevAuthError: The session is unknown or the secret wrong.
+        """
+        self._live_session(session_id, secret, allow_revoked=True)
+        with self._store() as store:
+            store.execute(
+                "UPDATE dev_sessions SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL",
+                (self._clock(), session_id),
+            )
+
+    def _live_session(self, session_id: str, secret: str, *, allow_revoked: bool = False) -> tuple[str, str, str]:
+        with self._store() as store:
+            row = store.execute(
+                "SELECT secret_hash, user_id, email, name, revoked_at FROM dev_sessions WHERE session_id = ?",
+                (str(session_id),),
+            ).fetchone()
+        if row is None or not hmac.compare_digest(row[0], _hash_secret(str(secret))):
+            raise DevAuthError("This sign-in session does not exist. Sign in again.", status=401)
+        if row[4] is not None and not allow_revoked:
+            raise DevAuthError("This sign-in session has ended. Sign in again.", status=401)
+        return row[1], row[2], row[3]
+
+    def avatar_svg(self, user_id: str) -> str | None:
+        """An initials avatar for a user of this provider, or None for an unknown user."""
+        with self._store() as store:
+            row = store.execute(
+                "SELECT email, name FROM dev_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
+                (user_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        words = (row[1] or row[0].split("@")[0]).split()
+        initials = "".join(word[0] for word in words[:2]).upper() or "?"
+        hue = int(hashlib.sha256(user_id.encode()).hexdigest()[:4], 16) % 360
+        escaped = initials.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
+            f'<rect width="96" height="96" fill="hsl({hue},55%,45%)"/>'
+            '<text x="48" y="60" font-family="sans-serif" font-size="36" fill="#fff"'
+            f' text-anchor="middle">{escaped}</text></svg>'
+        )

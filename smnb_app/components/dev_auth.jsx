@@ -1,0 +1,136 @@
+// The embedded dev identity provider's browser side: it plays the part Clerk's browser SDK plays
+// in clerk mode. It keeps the session credential in localStorage, fetches fresh session tokens
+// from the issuer, and hands every token (or "" when signed out) to the server through onToken.
+import { useEffect, useRef } from "react";
+
+const CREDENTIAL_KEY = "smnb.dev-auth.session";
+const CHANNEL_NAME = "smnb-auth";
+const FOCUS_THROTTLE_MS = 2000;
+
+const readCredential = () => {
+  try {
+    const raw = window.localStorage.getItem(CREDENTIAL_KEY);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+};
+
+const postJson = async (url, body) => {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  return { ok: response.ok, status: response.status, data };
+};
+
+export function DevTokenBridge({ issuerUrl, onToken }) {
+  const onTokenRef = useRef(onToken);
+  onTokenRef.current = onToken;
+
+  useEffect(() => {
+    let timer = null;
+    let lastFetch = 0;
+    let stopped = false;
+    const channel = new BroadcastChannel(CHANNEL_NAME);
+
+    const send = (token) => {
+      if (!stopped) onTokenRef.current(token);
+    };
+    const clearTimer = () => {
+      if (timer !== null) window.clearTimeout(timer);
+      timer = null;
+    };
+    const signedOut = () => {
+      clearTimer();
+      send("");
+    };
+
+    const refresh = async () => {
+      clearTimer();
+      const credential = readCredential();
+      if (!credential) {
+        signedOut();
+        return;
+      }
+      lastFetch = Date.now();
+      let result;
+      try {
+        result = await postJson(`${issuerUrl}/tokens`, credential);
+      } catch {
+        // The issuer is unreachable: retry soon; the server drops the session if it expires.
+        timer = window.setTimeout(refresh, 3000);
+        return;
+      }
+      if (!result.ok) {
+        if (result.status === 401 || result.status === 404) {
+          window.localStorage.removeItem(CREDENTIAL_KEY);
+          signedOut();
+        } else {
+          timer = window.setTimeout(refresh, 3000);
+        }
+        return;
+      }
+      send(result.data.token);
+      // Refresh well before expiry, as Clerk does (every ~50 s for 60 s tokens).
+      const refreshInMs = Math.max(1000, (result.data.expires_in * 1000 * 5) / 6);
+      timer = window.setTimeout(refresh, refreshInMs);
+    };
+
+    const onFocus = () => {
+      if (document.visibilityState !== "visible") return;
+      if (Date.now() - lastFetch < FOCUS_THROTTLE_MS) return;
+      refresh();
+    };
+
+    channel.onmessage = (message) => {
+      if (message.data === "signed-out") signedOut();
+      if (message.data === "signed-in") refresh();
+    };
+
+    window.smnbAuth = {
+      signIn: async (email, name) => {
+        let result;
+        try {
+          result = await postJson(`${issuerUrl}/sign-in`, { email, name });
+        } catch {
+          return "The sign-in service cannot be reached. Try again.";
+        }
+        if (!result.ok) return result.data.error || "Sign-in failed. Try again.";
+        window.localStorage.setItem(
+          CREDENTIAL_KEY,
+          JSON.stringify({ session_id: result.data.session_id, secret: result.data.secret }),
+        );
+        channel.postMessage("signed-in");
+        await refresh();
+        return "";
+      },
+      signOut: async () => {
+        const credential = readCredential();
+        window.localStorage.removeItem(CREDENTIAL_KEY);
+        channel.postMessage("signed-out");
+        signedOut();
+        if (credential) {
+          await postJson(`${issuerUrl}/sign-out`, credential).catch(() => null);
+        }
+        return "";
+      },
+    };
+
+    window.addEventListener("focus", onFocus);
+    document.addEventListener("visibilitychange", onFocus);
+    refresh();
+
+    return () => {
+      stopped = true;
+      clearTimer();
+      channel.close();
+      window.removeEventListener("focus", onFocus);
+      document.removeEventListener("visibilitychange", onFocus);
+    };
+  }, [issuerUrl]);
+
+  return null;
+}

@@ -1,0 +1,17 @@
+"""Data layer: SQLModel tables, engines, database sessions and migrations (no Reflex here)."""
+
+from smnb_app.db.engine import get_engine, make_engine, normalize_url, session_scope
+from smnb_app.db.migrate import upgrade_to_head
+from smnb_app.db.models import SESSION_STATUSES, ModelSession, User, epoch_ms
+
+__all__ = [
+    "SESSION_STATUSES",
+    "ModelSession",
+    "User",
+    "epoch_ms",
+    "get_engine",
+    "make_engine",
+    "normalize_url",
+    "session_scope",
+    "upgrade_to_head",
+]

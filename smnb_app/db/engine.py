@@ -1,0 +1,114 @@
+"""Engines and database sessions.
+
+Transaction pattern: every public service function owns exactly one transaction, opened with
+`with db.begin():` on a database session that has no transaction in progress, so a user action
+commits (or rolls back) as a whole before the function returns. Callers open a session with
+`session_scope()` and never commit themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session
+
+from smnb_app.settings import get_settings
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse a database URL, pinning plain `postgresql://` to the psycopg2 driver.
+
+    SQLAlchemy 2.1 maps `postgresql://` to psycopg 3, while this project ships psycopg2.
+
+    Args:
+        url: A SQLAlchemy database URL.
+
+    Returns:
+        The parsed URL with an explicit driver for PostgreSQL.
+    """
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def make_engine(url: str | URL, **options: Any) -> Engine:
+    """Create an engine tuned for this app.
+
+    SQLite gets WAL, enforced foreign keys, a 30 s busy timeout and `BEGIN IMMEDIATE` for every
+    transaction: a writer takes the write lock up front, so concurrent writers wait their turn
+    instead of failing on a read-to-write lock upgrade. Reads take the lock too, so SQLite runs
+    one transaction at a time: simple and correct; PostgreSQL is the choice for concurrency.
+    PostgreSQL gets READ COMMITTED pinned (the sign-in upsert relies on it, whatever the
+    server's default) and pre-ping on checkout.
+
+    Args:
+        url: A SQLAlchemy database URL (`sqlite:///file.db`, `postgresql://user@host/db`).
+        **options: Extra `create_engine` keyword arguments (e.g. `poolclass`, `pool_size`).
+
+    Returns:
+        A new engine; the caller owns it (dispose it when done).
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        options.setdefault("isolation_level", "READ COMMITTED")
+        return create_engine(parsed, pool_pre_ping=True, **options)
+    # sqlite3's `timeout` is SQLite's busy timeout: how long a transaction waits for the lock.
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+    connect_args.update(options.pop("connect_args", {}))
+    engine = create_engine(parsed, connect_args=connect_args, **options)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not emit its own (deferred) BEGIN: `_on_sqlite_begin` does it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=4)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """Return the process-wide engine for `get_settings().database_url`.
+
+    Returns:
+        A shared engine, created on first use.
+    """
+    return _engine_for(get_settings().database_url)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """Open a database session and close it afterwards; it never commits by itself.
+
+    Pass it as `db` to the service functions: each of them runs its own transaction.
+
+    Args:
+        engine: The engine to use; `get_engine()` when omitted.
+
+    Yields:
+        A SQLModel session with no transaction in progress.
+    """
+    with Session(engine or get_engine()) as db:
+        yield db

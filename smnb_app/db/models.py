@@ -1,0 +1,81 @@
+"""SQLModel tables: users and their model sessions.
+
+Timestamps are epoch milliseconds (BigInteger). The schema is owned by the Alembic migrations in
+`alembic/versions`; `tests/unit/test_migrations.py` proves they match these classes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+SESSION_STATUSES: tuple[str, ...] = ("active", "paused", "archived")
+SESSION_NAME_MAX = 100
+
+
+def epoch_ms() -> int:
+    """Return the current time in epoch milliseconds.
+
+    Returns:
+        Milliseconds since 1970-01-01T00:00:00Z.
+    """
+    return time.time_ns() // 1_000_000
+
+
+class User(SQLModel, table=True):
+    """A person known by the identity provider, keyed by `token_identifier` (`iss|sub`)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_token_identifier", "token_identifier", unique=True),
+        Index("ix_users_email", "email"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String, nullable=False)
+    email: str | None = Field(default=None, sa_type=String, nullable=True)
+    token_identifier: str = Field(sa_type=String, nullable=False)
+    avatar_url: str | None = Field(default=None, sa_type=String, nullable=True)
+    created_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+    last_active_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+
+
+class ModelSession(SQLModel, table=True):
+    """A user's AI model session (table `sessions`).
+
+    Named `ModelSession` so it never shadows the database `Session` of SQLModel/SQLAlchemy, nor
+    gets confused with the identity provider's sign-in session (`sid`).
+
+    Both indexes required by the design keep their names and lead with the columns it asks for;
+    the trailing `(created_at, id)` lets them also serve keyset pagination newest-first (scanned
+    backwards), with or without a status filter, and the per-status counts. A bare `(user_id)`
+    index would be a redundant prefix of `ix_sessions_user_id`, so there is none.
+    SQLite AUTOINCREMENT (on both tables) keeps a deleted row's id from being handed out again,
+    so a stale tab holding an old id can never act on a newer row.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_user_id", "user_id", "created_at", "id"),
+        Index("ix_sessions_user_id_status", "user_id", "status", "created_at", "id"),
+        CheckConstraint("status IN ('active', 'paused', 'archived')", name="ck_sessions_status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("users.id", ondelete="CASCADE", name="fk_sessions_user_id_users"),
+            nullable=False,
+        )
+    )
+    name: str = Field(sa_type=String(SESSION_NAME_MAX), nullable=False)
+    status: str = Field(default="active", sa_type=String(16), nullable=False)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    created_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+    updated_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)

@@ -1,0 +1,44 @@
+"""The dashboard: the signed-in user's profile."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from smnb_app.components.layout import page_shell, protected
+from smnb_app.state.auth import AuthState
+from smnb_app.components.formatting import format_epoch_ms
+
+
+def profile_card() -> rx.Component:
+    """Avatar, name, email, member since and last active."""
+    user = AuthState.user
+    return rx.card(
+        rx.hstack(
+            rx.avatar(src=user.avatar_url.to(str), fallback="?", size="6", radius="full", data_testid="user-avatar"),
+            rx.vstack(
+                rx.heading(user.name, size="6", data_testid="user-name"),
+                rx.text(user.email, color_scheme="gray", data_testid="user-email"),
+                rx.text("Member since ", format_epoch_ms(user.created_at), size="2", data_testid="member-since"),
+                rx.text("Last active ", format_epoch_ms(user.last_active_at), size="2", data_testid="last-active"),
+                spacing="1",
+            ),
+            spacing="5",
+            align="center",
+        ),
+        width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    """The protected dashboard."""
+    return page_shell(
+        protected(
+            rx.vstack(
+                rx.heading("Dashboard", size="7"),
+                profile_card(),
+                rx.button("Sign out", on_click=AuthState.sign_out, variant="outline"),
+                spacing="4",
+                width="100%",
+            )
+        )
+    )

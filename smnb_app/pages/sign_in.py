@@ -1,0 +1,64 @@
+"""The sign-in page: the embedded dev provider's form."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from smnb_app.components.layout import auth_error_callout, page_shell, spinner_panel
+from smnb_app.state.auth import AuthState
+
+
+def dev_sign_in_form() -> rx.Component:
+    """Email and display name, no password: the dev provider trusts the machine it runs on."""
+    return rx.form(
+        rx.vstack(
+            rx.text("Email", as_="label", weight="medium"),
+            rx.input(
+                name="email",
+                type="email",
+                placeholder="ada@example.com",
+                required=True,
+                width="100%",
+                data_testid="dev-sign-in-email",
+            ),
+            rx.text("Display name", as_="label", weight="medium"),
+            rx.input(name="name", placeholder="Ada Lovelace", max_length=100, width="100%",
+                     data_testid="dev-sign-in-name"),
+            auth_error_callout(),
+            rx.button(
+                rx.cond(AuthState.sign_in_pending, rx.spinner(size="1"), rx.fragment()),
+                "Sign in",
+                type="submit",
+                disabled=AuthState.sign_in_pending,
+                width="100%",
+                data_testid="dev-sign-in-submit",
+            ),
+            spacing="3",
+        ),
+        on_submit=AuthState.start_dev_sign_in,
+    )
+
+
+def sign_in_page() -> rx.Component:
+    """Where signed-out users land; after sign-in they go back where they came from."""
+    return page_shell(
+        rx.cond(
+            AuthState.is_loading,
+            spinner_panel(),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Sign in", size="6"),
+                    rx.text(
+                        "Development sign-in: no account needed. Set the Clerk variables to use Clerk.",
+                        color_scheme="gray",
+                        size="2",
+                    ),
+                    dev_sign_in_form(),
+                    spacing="4",
+                ),
+                data_testid="sign-in-prompt",
+                width="100%",
+                max_width="28em",
+            ),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Services: users and their sessions, over SQLModel (no Reflex here)."""

@@ -1,0 +1,221 @@
+"""Session changes: create, rename, update settings, set status, duplicate, delete.
+
+See `smnb_app.services.sessions` for the contract all session functions share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from smnb_app.db import ModelSession, User, epoch_ms
+from smnb_app.services.session_errors import SessionRuleError
+from smnb_app.services.session_names import copy_name, default_name, validate_name
+from smnb_app.services.session_queries import owned_session, validate_status
+from smnb_app.services.session_settings import (
+    check_control_mode,
+    default_settings,
+    stored_settings,
+    validate_settings,
+)
+from smnb_app.services.session_views import SessionView, session_view
+
+
+def _now(now_ms: int | None) -> int:
+    return epoch_ms() if now_ms is None else now_ms
+
+
+def _touch(row: ModelSession, now_ms: int | None) -> None:
+    # Strictly increasing even within one millisecond, so updated_at can serve as a version.
+    row.updated_at = max(_now(now_ms), row.updated_at + 1)
+
+
+def _refuse_archived(row: ModelSession) -> None:
+    if row.status == "archived":
+        raise SessionRuleError("Archived sessions cannot be edited; restore the session first")
+
+
+def create_session(
+    *, db: Session, user_id: int, name: str | None = None,
+    settings: Mapping[str, Any] | None = None, now_ms: int | None = None,
+) -> SessionView:
+    """Create an active session for the user.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        name: The name; "Session <Mon D, YYYY>" (UTC) when None.
+        settings: Partial settings laid over the defaults; no control-mode rule applies yet.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The new session.
+
+    Raises:
+        SessionValidationError: On a bad name or bad settings.
+    """
+    now = _now(now_ms)
+    clean_name = default_name(now) if name is None else validate_name(name)
+    merged = default_settings() | validate_settings({} if settings is None else settings)
+    with db.begin():
+        row = ModelSession(
+            user_id=user_id, name=clean_name, status="active", settings=merged,
+            created_at=now, updated_at=now,
+        )
+        db.add(row)
+        db.flush()
+        return session_view(row)
+
+
+def rename_session(
+    *, db: Session, user_id: int, session_id: int, name: str, now_ms: int | None = None
+) -> SessionView:
+    """Rename a session that is not archived.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session's id.
+        name: The new name: 1 to 100 characters after trimming, no control characters.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The session after the change.
+
+    Raises:
+        SessionValidationError: On a bad name.
+        SessionNotFound: If the session is missing or someone else's.
+        SessionRuleError: If the session is archived.
+    """
+    clean_name = validate_name(name)
+    with db.begin():
+        row = owned_session(db, user_id, session_id, lock=True)
+        _refuse_archived(row)
+        if row.name != clean_name:
+            row.name = clean_name
+            _touch(row, now_ms)
+        return session_view(row)
+
+
+def update_settings(
+    *, db: Session, user_id: int, session_id: int, changes: Mapping[str, Any],
+    now_ms: int | None = None,
+) -> SessionView:
+    """Change some settings of a session that is not archived.
+
+    Only values that differ from the stored ones count as changes. The control mode in force
+    is the resulting one: a call may switch to full-control and change max_tokens at once, but
+    switching to hands-free while changing anything else is refused. control_mode itself may
+    always change. hands-free allows nothing else, balanced allows model and temperature.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session's id.
+        changes: The settings to change (any subset).
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The session after the change.
+
+    Raises:
+        SessionValidationError: On an unknown key or a bad value.
+        SessionNotFound: If the session is missing or someone else's.
+        SessionRuleError: If the session is archived or its control mode forbids a change.
+    """
+    valid = validate_settings(changes)
+    with db.begin():
+        row = owned_session(db, user_id, session_id, lock=True)
+        _refuse_archived(row)
+        current = stored_settings(row.settings)
+        changed = {key: value for key, value in valid.items() if current[key] != value}
+        mode = changed.get("control_mode", current["control_mode"])
+        check_control_mode(mode, set(changed) - {"control_mode"})
+        if changed:
+            row.settings = current | changed
+            _touch(row, now_ms)
+        return session_view(row)
+
+
+def set_status(
+    *, db: Session, user_id: int, session_id: int, status: str, now_ms: int | None = None
+) -> SessionView:
+    """Set a session's status; the one change an archived session accepts.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session's id.
+        status: active, paused or archived.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The session after the change.
+
+    Raises:
+        SessionValidationError: On an unknown status.
+        SessionNotFound: If the session is missing or someone else's.
+    """
+    new_status = validate_status(status)
+    with db.begin():
+        row = owned_session(db, user_id, session_id, lock=True)
+        if row.status != new_status:
+            row.status = new_status
+            _touch(row, now_ms)
+        return session_view(row)
+
+
+def duplicate_session(
+    *, db: Session, user_id: int, session_id: int, now_ms: int | None = None
+) -> SessionView:
+    """Copy a session (archived ones too: copying only reads the source) as "<name> (Copy)".
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session to copy.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The new session: paused, same settings, name shortened to fit 100 characters.
+
+    Raises:
+        SessionNotFound: If the source is missing or someone else's.
+    """
+    now = _now(now_ms)
+    with db.begin():
+        source = owned_session(db, user_id, session_id)
+        row = ModelSession(
+            user_id=user_id, name=copy_name(source.name), status="paused",
+            settings=stored_settings(source.settings), created_at=now, updated_at=now,
+        )
+        db.add(row)
+        db.flush()
+        return session_view(row)
+
+
+def delete_session(*, db: Session, user_id: int, session_id: int) -> None:
+    """Delete a session, unless it is the user's last one.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session's id.
+
+    Raises:
+        SessionNotFound: If the session is missing or someone else's.
+        SessionRuleError: If it is the user's last session.
+    """
+    with db.begin():
+        # The user row is the per-user mutex: two concurrent deletes cannot both pass the check.
+        db.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+        row = owned_session(db, user_id, session_id, lock=True)
+        remaining = db.exec(
+            select(func.count()).select_from(ModelSession).where(ModelSession.user_id == user_id)
+        ).one()
+        if remaining <= 1:
+            raise SessionRuleError("You cannot delete your last session")
+        db.delete(row)

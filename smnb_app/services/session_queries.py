@@ -1,0 +1,160 @@
+"""Session reads: list (keyset pages), count per status, get; plus the ownership check.
+
+See `smnb_app.services.sessions` for the contract all session functions share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from smnb_app.db import SESSION_STATUSES, ModelSession
+from smnb_app.services.session_errors import SessionNotFound, SessionValidationError
+from smnb_app.services.session_views import (
+    SessionPage,
+    SessionView,
+    StatusCounts,
+    decode_cursor,
+    encode_cursor,
+    session_view,
+)
+
+MAX_PAGE_SIZE = 100
+_MAX_ID = 2**63 - 1
+
+
+def validate_status(status: Any) -> str:
+    """Check a session status.
+
+    Args:
+        status: The status as given.
+
+    Returns:
+        The status.
+
+    Raises:
+        SessionValidationError: If it is not one of active, paused, archived.
+    """
+    if not isinstance(status, str) or status not in SESSION_STATUSES:
+        raise SessionValidationError(f"status must be one of: {', '.join(SESSION_STATUSES)}")
+    return status
+
+
+def owned_session(
+    db: Session, user_id: int, session_id: Any, *, lock: bool = False
+) -> ModelSession:
+    """Load one of the user's sessions inside the caller's transaction.
+
+    Args:
+        db: A database session inside a transaction.
+        user_id: The acting user's id.
+        session_id: The session's id, as received.
+        lock: Read it FOR UPDATE (PostgreSQL), before changing it.
+
+    Returns:
+        The row.
+
+    Raises:
+        SessionNotFound: If it is missing, someone else's, or the id is malformed.
+    """
+    # A malformed id is answered exactly like someone else's: it reveals nothing.
+    if isinstance(session_id, bool) or not isinstance(session_id, int):
+        raise SessionNotFound()
+    if not 0 < session_id <= _MAX_ID:
+        raise SessionNotFound()
+    stmt = select(ModelSession).where(
+        ModelSession.id == session_id, ModelSession.user_id == user_id
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = db.exec(stmt).first()
+    if row is None:
+        raise SessionNotFound()
+    return row
+
+
+def list_sessions(
+    *, db: Session, user_id: int, status: str | None = None, cursor: str | None = None,
+    limit: int = 20,
+) -> SessionPage:
+    """List a user's sessions newest first (created_at desc, id desc), one page at a time.
+
+    Keyset pagination: a cursor marks the last session of the previous page, so every session
+    that existed when the listing began appears exactly once, even while new ones are created.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        status: Only sessions in this status; all when None.
+        cursor: The `next_cursor` of the previous page; None for the first page.
+        limit: Page size, 1 to 100.
+
+    Returns:
+        The page and the cursor of the next one (None when this is the last).
+
+    Raises:
+        SessionValidationError: On an unknown status, a bad cursor or a bad limit.
+    """
+    if status is not None:
+        validate_status(status)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise SessionValidationError(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}")
+    stmt = select(ModelSession).where(ModelSession.user_id == user_id)
+    if status is not None:
+        stmt = stmt.where(ModelSession.status == status)
+    if cursor is not None:
+        created_at, last_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            ModelSession.created_at <= created_at,
+            or_(ModelSession.created_at < created_at, ModelSession.id < last_id),
+        )
+    stmt = stmt.order_by(ModelSession.created_at.desc(), ModelSession.id.desc()).limit(limit + 1)
+    with db.begin():
+        rows = db.exec(stmt).all()
+        items = tuple(session_view(row) for row in rows[:limit])
+    more = len(rows) > limit
+    return SessionPage(
+        items=items,
+        next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None,
+    )
+
+
+def count_sessions(*, db: Session, user_id: int) -> StatusCounts:
+    """Count a user's sessions per status with one GROUP BY query.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+
+    Returns:
+        The counts per status and in total.
+    """
+    stmt = (
+        select(ModelSession.status, func.count())
+        .where(ModelSession.user_id == user_id)
+        .group_by(ModelSession.status)
+    )
+    with db.begin():
+        counts = {status: count for status, count in db.exec(stmt).all()}
+    per_status = {status: counts.get(status, 0) for status in SESSION_STATUSES}
+    return StatusCounts(**per_status, total=sum(per_status.values()))
+
+
+def get_session(*, db: Session, user_id: int, session_id: int) -> SessionView:
+    """Read one of the user's sessions.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+        session_id: The session's id.
+
+    Returns:
+        The session.
+
+    Raises:
+        SessionNotFound: If it is missing or someone else's.
+    """
+    with db.begin():
+        return session_view(owned_session(db, user_id, session_id))

@@ -1,0 +1,192 @@
+"""Users: profile derivation from verified claims, the sign-in upsert and look-ups.
+
+Each public function runs one transaction of its own (`with db.begin():`), see
+`smnb_app.db.engine` for the pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Insert, Row, case, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from smnb_app.db import ModelSession, User, epoch_ms
+from smnb_app.services.session_settings import default_settings
+
+LAST_ACTIVE_THROTTLE_MS = 60_000
+WELCOME_SESSION_NAME = "Welcome Session"
+UNKNOWN_USER_NAME = "Unknown User"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who signed in, as derived from a verified session token."""
+
+    token_identifier: str
+    name: str
+    email: str | None
+    avatar_url: str | None
+
+
+@dataclass(frozen=True)
+class AuthUser:
+    """The signed-in user as the UI state exposes it (timestamps in epoch milliseconds)."""
+
+    id: int
+    name: str
+    email: str | None
+    avatar_url: str | None
+    created_at: int
+    last_active_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a plain dict.
+
+        Returns:
+            A new dict with one entry per field.
+        """
+        return asdict(self)
+
+
+def _text(claims: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = claims.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def identity_from_claims(*, issuer: str, subject: str, claims: Mapping[str, Any]) -> Identity:
+    """Derive the identity and profile from verified token claims only.
+
+    Args:
+        issuer: The verified `iss`; a trailing slash is ignored.
+        subject: The verified `sub`.
+        claims: The verified payload (or the provider's user record), read for profile fields.
+
+    Returns:
+        The identity with `token_identifier = "<issuer>|<subject>"`.
+    """
+    email = _text(claims, "email", "email_address", "primary_email_address")
+    first = _text(claims, "first_name", "given_name")
+    last = _text(claims, "last_name", "family_name")
+    name = (
+        _text(claims, "name")
+        or " ".join(part for part in (first, last) if part)
+        or (email.split("@", 1)[0] if email else "")
+        or UNKNOWN_USER_NAME
+    )
+    return Identity(
+        token_identifier=f"{issuer.rstrip('/')}|{subject}",
+        name=name,
+        email=email,
+        avatar_url=_text(claims, "picture", "image_url"),
+    )
+
+
+def _auth_user(user: User | Row[Any]) -> AuthUser:
+    return AuthUser(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        avatar_url=user.avatar_url,
+        created_at=user.created_at,
+        last_active_at=user.last_active_at,
+    )
+
+
+def _upsert_statement(dialect: str, identity: Identity, now: int) -> Insert:
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"upsert_user supports SQLite and PostgreSQL, not {dialect}")
+    table = User.__table__
+    stmt = insert(table).values(
+        token_identifier=identity.token_identifier,
+        name=identity.name,
+        email=identity.email,
+        avatar_url=identity.avatar_url,
+        created_at=now,
+        last_active_at=now,
+    )
+    new, cols = stmt.excluded, table.c
+    stale = cols.last_active_at <= now - LAST_ACTIVE_THROTTLE_MS
+    return stmt.on_conflict_do_update(
+        index_elements=[cols.token_identifier],
+        set_={
+            "name": new.name,
+            "email": new.email,
+            "avatar_url": new.avatar_url,
+            # A profile change alone must not write last_active_at more than once a minute.
+            "last_active_at": case((stale, new.last_active_at), else_=cols.last_active_at),
+        },
+        where=or_(
+            cols.name.is_distinct_from(new.name),
+            cols.email.is_distinct_from(new.email),
+            cols.avatar_url.is_distinct_from(new.avatar_url),
+            stale,
+        ),
+    ).returning(*table.c)
+
+
+def upsert_user(*, db: Session, identity: Identity, now_ms: int | None = None) -> AuthUser:
+    """Create or refresh the user of a sign-in, and give a new user a "Welcome Session".
+
+    One atomic `INSERT ... ON CONFLICT (token_identifier) DO UPDATE ... WHERE` writes only when
+    the profile changed or `last_active_at` is a minute old; `created_at` never changes. A user
+    with no session yet gets one, in the same transaction. Concurrent first sign-ins make one
+    row and one Welcome Session: on PostgreSQL the upsert locks the row even when its WHERE is
+    false, so a second transaction waits for the first to commit and then (READ COMMITTED)
+    sees its session; on SQLite the transaction holds the write lock from BEGIN IMMEDIATE.
+
+    Args:
+        db: A database session with no transaction in progress.
+        identity: The verified identity.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        The user after the upsert, committed.
+    """
+    now = epoch_ms() if now_ms is None else now_ms
+    with db.begin():
+        stmt = _upsert_statement(db.get_bind().dialect.name, identity, now)
+        row = db.exec(stmt).first()
+        if row is None:
+            row = db.exec(
+                select(*User.__table__.c).where(
+                    User.token_identifier == identity.token_identifier
+                )
+            ).one()
+        first_session = db.exec(
+            select(ModelSession.id).where(ModelSession.user_id == row.id).limit(1)
+        ).first()
+        if first_session is None:
+            db.add(
+                ModelSession(
+                    user_id=row.id,
+                    name=WELCOME_SESSION_NAME,
+                    status="active",
+                    settings=default_settings(),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return _auth_user(row)
+
+
+def get_user(*, db: Session, user_id: int) -> AuthUser | None:
+    """Look a user up by id.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The user's id.
+
+    Returns:
+        The user, or None when there is no such user.
+    """
+    with db.begin():
+        user = db.get(User, user_id)
+        return None if user is None else _auth_user(user)

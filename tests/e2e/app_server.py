@@ -1,0 +1,146 @@
+"""Starts the real app (`reflex run --env prod`) for the browser tests and watches its log."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 600
+# Error-level lines in the server log; the browser tests fail on any of them.
+ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|\[error\]|Exception in ", re.I)
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, which `make test` installs; Playwright cannot download a browser here."""
+    path = os.environ.get("SMNB_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        raise RuntimeError("Chromium not found: run `make test` (it installs Debian's chromium) or set SMNB_CHROMIUM")
+    return path
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    """A running app: its URL, its database and its log."""
+
+    url: str
+    database_url: str
+    log_path: Path
+    process: subprocess.Popen
+
+    def log_size(self) -> int:
+        """The log's current length in bytes, to read what a test added."""
+        return self.log_path.stat().st_size
+
+    def errors_since(self, offset: int, allowed: tuple[str, ...] = ()) -> list[str]:
+        """Error-level entries (a traceback counts as one) logged after `offset`.
+
+        Args:
+            offset: Where in the log to start reading.
+            allowed: Texts that excuse an entry containing them (a test provoking that error).
+        """
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            lines = log.read().decode(errors="replace").splitlines()
+        entries: list[str] = []
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            index += 1
+            if not ERROR_LINE.search(line):
+                continue
+            block = [line]
+            if "Traceback" in line:
+                while index < len(lines) and not EXCEPTION_LINE.match(lines[index]):
+                    block.append(lines[index])
+                    index += 1
+                block.extend(lines[index:index + 1])
+                index += 1
+            entry = "\n".join(block)
+            if not any(text in entry for text in allowed):
+                entries.append(entry)
+        return entries
+
+    def stop(self) -> None:
+        """Stop the app and everything it started."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None) -> AppServer:
+    """Build and serve the app in production mode on a free port, with its own DB and keys.
+
+    Args:
+        workdir: Where the database, the dev issuer's key and the log go.
+        extra_env: More environment variables for the app.
+
+    Returns:
+        The running app, once it answers.
+    """
+    port = free_port()
+    url = f"http://localhost:{port}"
+    database_url = f"sqlite:///{workdir / 'e2e.db'}"
+    env = {
+        **os.environ,
+        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_ENV_MODE": "prod",
+        "DATABASE_URL": database_url,
+        "SMNB_DEV_KEY_PATH": str(workdir / "keys" / "dev_issuer_key.pem"),
+        "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
+        "SMNB_BACKEND_URL": url,
+        "REFLEX_API_URL": url,
+        "SMNB_DEV_TOKEN_LIFETIME_S": "15",
+        "SMNB_CLOCK_SKEW_S": "2",
+        **(extra_env or {}),
+    }
+    log_path = workdir / "app.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod",
+             "--backend-port", str(port), "--loglevel", "info"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = AppServer(url, database_url, log_path, process)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and \
+                    httpx.get(url, timeout=5).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    server.stop()
+    raise RuntimeError(f"the app did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")

@@ -1,0 +1,88 @@
+"""Browser-test fixtures: the real app in production mode, Debian's Chromium, strict error checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, start_app
+
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app under test, built and served once for the whole browser suite."""
+    server = start_app(Path(tmp_path_factory.mktemp("app")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch Debian's Chromium with the flags this network needs."""
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def allowed_server_errors() -> tuple[str, ...]:
+    """Server log texts a test expects (override in a test module); none by default."""
+    return ()
+
+
+@pytest.fixture(autouse=True)
+def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors: tuple[str, ...]) -> Iterator[None]:
+    """Fail a browser test when the server logged an error while it ran."""
+    if "app_server" not in request.fixturenames:
+        yield
+        return
+    server: AppServer = request.getfixturevalue("app_server")
+    offset = server.log_size()
+    yield
+    errors = server.errors_since(offset, allowed_server_errors)
+    assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
+
+
+class PageErrors:
+    """Collects uncaught page errors and console errors of every page a test opens."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.allowed: list[str] = []
+
+    def allow(self, text: str) -> None:
+        """Tolerate errors containing `text`, for a test that provokes them on purpose."""
+        self.allowed.append(text)
+
+    def watch(self, page: Page) -> Page:
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
+        return page
+
+
+@pytest.fixture
+def page_errors() -> Iterator[PageErrors]:
+    """Fails the test when any watched page reported an error."""
+    collector = PageErrors()
+    yield collector
+    errors = [e for e in collector.errors if not any(a in e for a in collector.allowed)]
+    assert not errors, "the page reported errors:\n" + "\n".join(errors[:20])
+
+
+@pytest.fixture
+def new_page(browser: Browser, page_errors: PageErrors, app_server: AppServer) -> Iterator:
+    """Opens pages in fresh browser contexts (separate browsers, as far as the app can tell)."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(context: BrowserContext | None = None) -> Page:
+        if context is None:
+            context = browser.new_context(base_url=app_server.url)
+            contexts.append(context)
+        return page_errors.watch(context.new_page())
+
+    yield open_page
+    for context in contexts:
+        context.close()
