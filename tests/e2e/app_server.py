@@ -107,6 +107,10 @@ def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None) -> AppS
         The running app, once it answers.
     """
     port = free_port()
+    web_dir = workdir / "web"
+    if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
+        # A private copy: each app build writes its own bundle, so test runs never clash.
+        shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
     url = f"http://localhost:{port}"
     database_url = f"sqlite:///{workdir / 'e2e.db'}"
     env = {
@@ -114,6 +118,8 @@ def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None) -> AppS
         "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFLEX_USE_NPM": "1",
         "REFLEX_ENV_MODE": "prod",
+        "REFLEX_WEB_WORKDIR": str(web_dir),
+        "REFLEX_STATES_WORKDIR": str(workdir / "states"),
         "DATABASE_URL": database_url,
         "SMNB_DEV_KEY_PATH": str(workdir / "keys" / "dev_issuer_key.pem"),
         "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
