@@ -37,5 +37,6 @@ unit: setup
 e2e: setup browser
 	$(BIN)/python -m pytest tests/e2e -q
 
-bench: setup
+bench: setup browser
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/sync.py

@@ -5,6 +5,9 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from smnb_app.clerk_config import CLERK_REACT_PACKAGE
+from smnb_app.settings import auth_provider_from_env
+
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 
 config = rx.Config(
@@ -13,4 +16,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[SitemapPlugin],
+    # Clerk mode installs Clerk's React SDK through its components; dev mode installs the same
+    # pinned version, so switching providers never rewrites reflex.lock.
+    frontend_packages=[] if auth_provider_from_env(os.environ) == "clerk" else [CLERK_REACT_PACKAGE],
 )

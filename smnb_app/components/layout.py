@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from smnb_app.components.clerk import UserButton
+from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 
 
@@ -49,12 +51,19 @@ def sign_in_prompt() -> rx.Component:
     )
 
 
+def user_avatar() -> rx.Component:
+    """The user's picture: Clerk's `UserButton` (with its account menu) in clerk mode."""
+    if get_settings().auth_provider == "clerk":
+        return rx.box(UserButton.create(), data_testid="user-button")
+    return rx.avatar(src=AuthState.user.avatar_url.to(str), fallback="?", size="2", radius="full")
+
+
 def user_menu() -> rx.Component:
     """The header's right side: who is signed in and the sign-out button."""
     return rx.cond(
         AuthState.is_authenticated,
         rx.hstack(
-            rx.avatar(src=AuthState.user.avatar_url.to(str), fallback="?", size="2", radius="full"),
+            user_avatar(),
             rx.text(AuthState.user.name, weight="medium", data_testid="header-user-name"),
             rx.button(
                 "Sign out",

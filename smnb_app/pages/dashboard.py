@@ -1,4 +1,4 @@
-"""The dashboard: the signed-in user's profile."""
+"""The dashboard: the signed-in user's profile and their session counts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import reflex as rx
 from smnb_app.components.layout import page_shell, protected
 from smnb_app.state.auth import AuthState
 from smnb_app.components.formatting import format_epoch_ms
+from smnb_app.state.sessions_sync import SessionsLink
+
+_COUNTS = (("active", "Active"), ("paused", "Paused"), ("archived", "Archived"), ("total", "Total"))
 
 
 def profile_card() -> rx.Component:
@@ -29,6 +32,34 @@ def profile_card() -> rx.Component:
     )
 
 
+def session_counts_card() -> rx.Component:
+    """How many sessions the user has in each status, kept current by the user's other tabs."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Sessions", size="4"),
+                rx.spacer(),
+                rx.link("Manage sessions", href="/sessions", data_testid="sessions-link"),
+                width="100%",
+                align="center",
+            ),
+            rx.hstack(
+                *[
+                    rx.vstack(
+                        rx.text(label, size="2", color_scheme="gray"),
+                        rx.heading(SessionsLink.counts[key], size="6", data_testid=f"dashboard-count-{key}"),
+                        spacing="1",
+                    )
+                    for key, label in _COUNTS
+                ],
+                spacing="6",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 def dashboard_page() -> rx.Component:
     """The protected dashboard."""
     return page_shell(
@@ -36,6 +67,7 @@ def dashboard_page() -> rx.Component:
             rx.vstack(
                 rx.heading("Dashboard", size="7"),
                 profile_card(),
+                session_counts_card(),
                 rx.button("Sign out", on_click=AuthState.sign_out, variant="outline"),
                 spacing="4",
                 width="100%",

@@ -1,10 +1,12 @@
-"""The sign-in page: the embedded dev provider's form."""
+"""The sign-in page: Clerk's sign-in in clerk mode, the embedded dev provider's form otherwise."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from smnb_app.components.clerk import clerk_failed_notice, sign_in_form
 from smnb_app.components.layout import auth_error_callout, page_shell, spinner_panel
+from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 
 
@@ -39,26 +41,46 @@ def dev_sign_in_form() -> rx.Component:
     )
 
 
+def dev_sign_in_card() -> rx.Component:
+    """The dev provider's sign-in, in a card."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Sign in", size="6"),
+            rx.text(
+                "Development sign-in: no account needed. Set the Clerk variables to use Clerk.",
+                color_scheme="gray",
+                size="2",
+            ),
+            dev_sign_in_form(),
+            spacing="4",
+        ),
+        data_testid="sign-in-prompt",
+        width="100%",
+        max_width="28em",
+    )
+
+
+def clerk_panel(form: rx.Component, testid: str) -> rx.Component:
+    """One of Clerk's forms (it draws its own card), with the server's and Clerk's errors above it.
+
+    Args:
+        form: Clerk's `SignIn` or `SignUp`.
+        testid: The panel's data-testid.
+
+    Returns:
+        The panel.
+    """
+    return rx.vstack(auth_error_callout(), clerk_failed_notice(), form, align="center", spacing="4",
+                     data_testid=testid)
+
+
 def sign_in_page() -> rx.Component:
     """Where signed-out users land; after sign-in they go back where they came from."""
+    clerk = get_settings().auth_provider == "clerk"
     return page_shell(
         rx.cond(
             AuthState.is_loading,
             spinner_panel(),
-            rx.card(
-                rx.vstack(
-                    rx.heading("Sign in", size="6"),
-                    rx.text(
-                        "Development sign-in: no account needed. Set the Clerk variables to use Clerk.",
-                        color_scheme="gray",
-                        size="2",
-                    ),
-                    dev_sign_in_form(),
-                    spacing="4",
-                ),
-                data_testid="sign-in-prompt",
-                width="100%",
-                max_width="28em",
-            ),
+            clerk_panel(sign_in_form(), "sign-in-prompt") if clerk else dev_sign_in_card(),
         ),
     )

@@ -15,6 +15,7 @@ from smnb_app.auth import SessionClaims, TokenVerificationError
 from smnb_app.services.users import AuthUser, upsert_user
 from smnb_app.settings import get_settings
 from smnb_app.state.runtime import get_verifier, resolve_identity, run_db
+from smnb_app.state.sessions_sync import link_user
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class AuthState(rx.State):
         self._user_id = user.id
         self._expires_at = float(claims.exp)
         self._generation += 1
+        await link_user(self, user.id, fresh=first)
         events = [AuthState.expire_session(self._generation)]
         if first and self.router.url.path.rstrip("/") == SIGN_IN_PATH:
             events.append(rx.redirect(safe_next_path(self.router.url.query_parameters.get("next"))))

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from smnb_app.auth import TokenVerifier, VerifierConfig
+from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
+from smnb_app.auth.clerk_api import ClerkApiError, ClerkBackendApi
 from smnb_app.auth.dev_provider import DevIdentityProvider
-from smnb_app.auth import SessionClaims
 from smnb_app.db.engine import session_scope
 from smnb_app.services.users import Identity, identity_from_claims
 from smnb_app.settings import Settings, get_settings
 from sqlmodel import Session
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def verifier_config(settings: Settings) -> VerifierConfig:
@@ -58,8 +60,21 @@ def get_dev_provider() -> DevIdentityProvider:
     )
 
 
+@lru_cache(maxsize=1)
+def get_clerk_api() -> ClerkBackendApi | None:
+    """Clerk's Backend API client, when Clerk mode has a secret key to call it with."""
+    settings = get_settings()
+    if settings.auth_provider != "clerk" or not settings.clerk_secret_key:
+        return None
+    return ClerkBackendApi(settings.clerk_secret_key, api_url=settings.clerk_api_url)
+
+
 async def resolve_identity(claims: SessionClaims) -> Identity:
-    """Who a verified session token names, with the profile taken from verified claims only.
+    """Who a verified session token names, with the profile from verified sources only.
+
+    The profile comes from the token's claims; when they hold neither name nor email (Clerk's
+    default session token) and a secret key is configured, from Clerk's Backend API. If that
+    fails, sign-in goes on with what the claims have.
 
     Args:
         claims: The verified claims.
@@ -67,7 +82,16 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
     Returns:
         The identity to upsert.
     """
-    return identity_from_claims(issuer=claims.iss, subject=claims.sub, claims=claims.payload)
+    profile_claims = claims.payload
+    api = get_clerk_api() if not (claims.name or claims.email) else None
+    if api is not None:
+        try:
+            profile = await api.get_profile(claims.sub)
+        except ClerkApiError as exc:
+            logger.warning("Clerk profile of %s unavailable, using the token's claims: %s", claims.sub, exc)
+        else:
+            profile_claims = {**claims.payload, **profile.as_claims()}
+    return identity_from_claims(issuer=claims.iss, subject=claims.sub, claims=profile_claims)
 
 
 async def run_db(action: Callable[[Session], T]) -> T:

@@ -96,17 +96,19 @@ class AppServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None) -> AppServer:
+def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> AppServer:
     """Build and serve the app in production mode on a free port, with its own DB and keys.
 
     Args:
         workdir: Where the database, the dev issuer's key and the log go.
         extra_env: More environment variables for the app.
+        port: The port to serve on (when the environment must name the app's origin); a free
+            one when None.
 
     Returns:
         The running app, once it answers.
     """
-    port = free_port()
+    port = port or free_port()
     web_dir = workdir / "web"
     if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
         # A private copy: each app build writes its own bundle, so test runs never clash.

@@ -33,16 +33,17 @@ def allowed_server_errors() -> tuple[str, ...]:
     return ()
 
 
+# The fixtures that run an app; every app a test uses has its log checked.
+APP_FIXTURES = ("app_server", "clerk_app_server")
+
+
 @pytest.fixture(autouse=True)
 def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors: tuple[str, ...]) -> Iterator[None]:
-    """Fail a browser test when the server logged an error while it ran."""
-    if "app_server" not in request.fixturenames:
-        yield
-        return
-    server: AppServer = request.getfixturevalue("app_server")
-    offset = server.log_size()
+    """Fail a browser test when a server it used logged an error while it ran."""
+    servers: list[AppServer] = [request.getfixturevalue(name) for name in APP_FIXTURES if name in request.fixturenames]
+    offsets = [server.log_size() for server in servers]
     yield
-    errors = server.errors_since(offset, allowed_server_errors)
+    errors = [error for server, offset in zip(servers, offsets) for error in server.errors_since(offset, allowed_server_errors)]
     assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
 
 

@@ -45,9 +45,10 @@ def db_rows(database_url: str, sql: str, *params: object) -> list[tuple]:
 
 @dataclass
 class SocketTap:
-    """Forwards a page's Reflex websocket and can inject frames the page never sent."""
+    """Forwards a page's Reflex websocket, records its text frames, and can inject frames."""
 
     sent: list[str] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
     route: WebSocketRoute | None = None
     server: WebSocketRoute | None = None
 
@@ -60,7 +61,13 @@ class SocketTap:
                     self.sent.append(message)
                 server.send(message)
 
+            def back(message: str | bytes) -> None:
+                if isinstance(message, str):
+                    self.received.append(message)
+                route.send(message)
+
             route.on_message(forward)
+            server.on_message(back)
             self.route, self.server = route, server
 
         page.route_web_socket("**/_event/**", handle)

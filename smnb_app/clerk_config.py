@@ -1,0 +1,163 @@
+"""Clerk's key and URL formats, checked once at start-up (part of the config layer)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+# Clerk's React SDK, pinned: it decides which browser bundle (clerk-js 5) is loaded and how.
+CLERK_REACT_PACKAGE = "@clerk/clerk-react@5.61.11"
+DEFAULT_CLERK_API_URL = "https://api.clerk.com"
+_PUBLISHABLE_PREFIXES = ("pk_test_", "pk_live_")
+_SECRET_PREFIXES = ("sk_test_", "sk_live_")
+_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")
+
+
+@dataclass(frozen=True)
+class ClerkValues:
+    """The Clerk variables of a valid clerk-mode configuration, cleaned."""
+
+    publishable_key: str
+    jwt_issuer: str | None
+    jwt_key: str | None
+    secret_key: str | None
+    authorized_parties: tuple[str, ...]
+    api_url: str
+    js_url: str | None
+
+
+def frontend_api_from_publishable_key(key: str) -> str:
+    """Decode the Frontend API host carried by a Clerk publishable key.
+
+    Follows Clerk's own parser: the prefix, then standard base64 of the host and one `$`.
+
+    Args:
+        key: A key of the form `pk_test_<base64(host + "$")>` or `pk_live_...`.
+
+    Returns:
+        The Frontend API host, e.g. `clerk.example.com`.
+
+    Raises:
+        ValueError: If the prefix, the base64, the trailing `$` or the host is wrong.
+    """
+    prefix = next((p for p in _PUBLISHABLE_PREFIXES if key.startswith(p)), None)
+    if prefix is None:
+        raise ValueError("must start with pk_test_ or pk_live_")
+    encoded = key[len(prefix):]
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("is not valid base64 after its prefix") from None
+    if not decoded.endswith("$") or "$" in decoded[:-1]:
+        raise ValueError("does not encode a Frontend API host followed by one '$'")
+    if not _HOST.match(decoded[:-1]):
+        raise ValueError(f"encodes {decoded[:-1]!r}, which is not a host name")
+    return decoded[:-1]
+
+
+def is_http_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL with a host and no query or fragment.
+
+    Args:
+        value: The text to check.
+
+    Returns:
+        True for URLs such as `https://clerk.example.com` or `http://127.0.0.1:8000/path`.
+    """
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+
+
+def is_origin(value: str) -> bool:
+    """Whether `value` is an origin (`scheme://host[:port]`), as Clerk's `azp` claim carries.
+
+    Args:
+        value: The text to check, without a trailing slash.
+
+    Returns:
+        True for origins such as `https://app.example.com`.
+    """
+    return is_http_url(value) and urlsplit(value).path == ""
+
+
+def _rsa_public_key(pem: str) -> bool:
+    try:
+        return isinstance(load_pem_public_key(pem.strip().encode()), RSAPublicKey)
+    except (ValueError, TypeError, UnicodeError):
+        return False
+
+
+def _clean(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name, "").strip() or None
+
+
+def _check_url(env: Mapping[str, str], name: str, problems: list[str]) -> str | None:
+    value = _clean(env, name)
+    if value and not is_http_url(value):
+        problems.append(f"{name}: expected an http(s) URL such as https://clerk.example.com, got {value!r}")
+    return value.rstrip("/") if value else None
+
+
+def _check_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, str | None, str | None]:
+    key = _clean(env, "CLERK_PUBLISHABLE_KEY") or ""
+    if not key:
+        problems.append("CLERK_PUBLISHABLE_KEY: required when SMNB_AUTH_PROVIDER=clerk")
+    else:
+        try:
+            frontend_api_from_publishable_key(key)
+        except ValueError as exc:
+            problems.append(f"CLERK_PUBLISHABLE_KEY: {exc}")
+    pem = _clean(env, "CLERK_JWT_KEY")
+    pem = pem.replace("\\n", "\n") if pem else None
+    if pem and not _rsa_public_key(pem):
+        problems.append("CLERK_JWT_KEY: expected an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----)")
+    secret = _clean(env, "CLERK_SECRET_KEY")
+    if secret and (not secret.startswith(_SECRET_PREFIXES) or len(secret) <= len("sk_test_")):
+        problems.append("CLERK_SECRET_KEY: must start with sk_test_ or sk_live_")
+    elif secret and key.startswith(_PUBLISHABLE_PREFIXES) and secret[3:8] != key[3:8]:
+        problems.append("CLERK_SECRET_KEY: a test key and a live key cannot be mixed (check CLERK_PUBLISHABLE_KEY)")
+    return key, pem, secret
+
+
+def check_clerk(env: Mapping[str, str], production: bool, problems: list[str]) -> ClerkValues:
+    """Validate the Clerk variables, appending one line per problem to `problems`.
+
+    Args:
+        env: The environment.
+        production: Whether the app runs in production mode (authorized parties required).
+        problems: Receives one line per bad, missing or inconsistent value.
+
+    Returns:
+        The cleaned values; only meaningful when no problem was added.
+    """
+    key, pem, secret = _check_keys(env, problems)
+    issuer = _check_url(env, "CLERK_JWT_ISSUER", problems)
+    api_url = _check_url(env, "CLERK_API_URL", problems)
+    if api_url and not secret:
+        problems.append("CLERK_API_URL: only used with CLERK_SECRET_KEY, which is not set")
+    js_url = _check_url(env, "CLERK_JS_URL", problems)
+    raw_parties = env.get("CLERK_AUTHORIZED_PARTIES", "")
+    parties = tuple(p.strip().rstrip("/") for p in raw_parties.split(",") if p.strip())
+    if production and not parties:
+        problems.append("CLERK_AUTHORIZED_PARTIES: required in production mode (comma separated origins)")
+    problems.extend(
+        f"CLERK_AUTHORIZED_PARTIES: {party!r} is not an origin like https://app.example.com"
+        for party in parties
+        if not is_origin(party)
+    )
+    return ClerkValues(
+        publishable_key=key,
+        jwt_issuer=issuer,
+        jwt_key=pem,
+        secret_key=secret,
+        authorized_parties=parties,
+        api_url=api_url or DEFAULT_CLERK_API_URL,
+        js_url=js_url,
+    )

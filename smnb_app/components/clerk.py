@@ -1,0 +1,155 @@
+"""Reflex wrappers of `@clerk/clerk-react`: the provider, sign-in, sign-up and the user button."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import reflex as rx
+from reflex.vars import VarData
+
+from smnb_app.clerk_config import CLERK_REACT_PACKAGE
+from smnb_app.state.auth import DEFAULT_AFTER_SIGN_IN, SIGN_IN_PATH
+
+SIGN_UP_PATH = "/sign-up"
+
+# Where sign-in and sign-up go afterwards: the page's `next` parameter when it is a path on this
+# site (the rule AuthState's safe_next_path applies on the server), else the dashboard.
+# Evaluated in the browser; the build's prerender has no window.
+AFTER_SIGN_IN_URL = rx.Var(
+    f"((next) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//')"
+    f" && !next.includes('\\\\') && next.split('?')[0] !== '{SIGN_IN_PATH}') ? next : '{DEFAULT_AFTER_SIGN_IN}')"
+    "(typeof window === 'undefined' ? null : new URLSearchParams(window.location.search).get('next'))",
+    _var_type=str,
+)
+
+# Clerk navigates (after sign-in, sign-up, sign-out) through the app's router, without a reload,
+# once the token bridge has sent the server Clerk's new session (see clerk_bridge.jsx).
+_NAVIGATE = VarData(
+    imports={"react-router": [rx.ImportVar(tag="useNavigate")]},
+    hooks={"const smnbNavigate = useNavigate();": None},
+)
+ROUTER_PUSH = rx.Var(
+    "(async (to) => { await window.smnbAuth?.synced?.(); smnbNavigate(to); })", _var_data=_NAVIGATE
+)
+ROUTER_REPLACE = rx.Var(
+    "(async (to) => { await window.smnbAuth?.synced?.(); smnbNavigate(to, { replace: true }); })",
+    _var_data=_NAVIGATE,
+)
+
+Routing = Literal["hash", "path", "virtual"]
+
+
+class ClerkComponent(rx.Component):
+    """A component of `@clerk/clerk-react`."""
+
+    library = CLERK_REACT_PACKAGE
+
+    # Clerk spells "JS" in capitals; Reflex's camel case would pass `clerkJsUrl`, which Clerk
+    # silently ignores.
+    _rename_props = {"clerkJsUrl": "clerkJSUrl", "clerkJsVersion": "clerkJSVersion"}
+
+
+class ClerkProvider(ClerkComponent):
+    """Loads Clerk's browser SDK and shares the Clerk session with every component below it."""
+
+    tag = "ClerkProvider"
+
+    publishable_key: rx.Var[str]
+    clerk_js_url: rx.Var[str]
+    clerk_js_version: rx.Var[str]
+    sign_in_url: rx.Var[str]
+    sign_up_url: rx.Var[str]
+    after_sign_out_url: rx.Var[str]
+    sign_in_fallback_redirect_url: rx.Var[str]
+    sign_up_fallback_redirect_url: rx.Var[str]
+    appearance: rx.Var[dict[str, Any]]
+    telemetry: rx.Var[bool]
+    router_push: rx.Var[Any]
+    router_replace: rx.Var[Any]
+
+
+class ClerkForm(ClerkComponent):
+    """Props shared by Clerk's sign-in and sign-up forms."""
+
+    routing: rx.Var[Routing]
+    force_redirect_url: rx.Var[str]
+    fallback_redirect_url: rx.Var[str]
+    appearance: rx.Var[dict[str, Any]]
+
+
+class SignIn(ClerkForm):
+    """Clerk's sign-in form, with its MFA and password-reset steps."""
+
+    tag = "SignIn"
+
+    sign_up_url: rx.Var[str]
+
+
+class SignUp(ClerkForm):
+    """Clerk's sign-up form."""
+
+    tag = "SignUp"
+
+    sign_in_url: rx.Var[str]
+
+
+class UserButton(ClerkComponent):
+    """Clerk's avatar button with the account menu (manage account, sign out)."""
+
+    tag = "UserButton"
+
+    show_name: rx.Var[bool]
+    appearance: rx.Var[dict[str, Any]]
+
+
+class ClerkFailed(ClerkComponent):
+    """Renders its children only when Clerk's browser SDK failed to load."""
+
+    tag = "ClerkFailed"
+
+
+def clerk_provider(publishable_key: str, clerk_js_url: str | None = None) -> rx.Component:
+    """The provider around the whole app, configured for this app's pages.
+
+    Args:
+        publishable_key: The instance's `pk_test_...`/`pk_live_...` key.
+        clerk_js_url: Where to load Clerk's browser SDK from; Clerk's CDN when None.
+
+    Returns:
+        The provider; the app's other wraps and pages become its children.
+    """
+    optional = {"clerk_js_url": clerk_js_url} if clerk_js_url else {}
+    return ClerkProvider.create(
+        publishable_key=publishable_key,
+        sign_in_url=SIGN_IN_PATH,
+        sign_up_url=SIGN_UP_PATH,
+        after_sign_out_url=SIGN_IN_PATH,
+        sign_in_fallback_redirect_url=DEFAULT_AFTER_SIGN_IN,
+        sign_up_fallback_redirect_url=DEFAULT_AFTER_SIGN_IN,
+        telemetry=False,
+        router_push=ROUTER_PUSH,
+        router_replace=ROUTER_REPLACE,
+        **optional,
+    )
+
+
+def sign_in_form() -> rx.Component:
+    """Clerk's sign-in on `/sign-in`, returning to `?next=` afterwards."""
+    return SignIn.create(routing="hash", sign_up_url=SIGN_UP_PATH, force_redirect_url=AFTER_SIGN_IN_URL)
+
+
+def sign_up_form() -> rx.Component:
+    """Clerk's sign-up on `/sign-up`, returning to `?next=` afterwards."""
+    return SignUp.create(routing="hash", sign_in_url=SIGN_IN_PATH, force_redirect_url=AFTER_SIGN_IN_URL)
+
+
+def clerk_failed_notice() -> rx.Component:
+    """What the sign-in pages say when Clerk's browser SDK cannot be loaded."""
+    return ClerkFailed.create(
+        rx.callout(
+            "The sign-in service could not be loaded. Check your connection and reload the page.",
+            icon="triangle_alert",
+            color_scheme="red",
+            data_testid="clerk-failed",
+        )
+    )

@@ -1,0 +1,181 @@
+"""The sessions page state: per-tab UI state and the actions that change the user's sessions.
+
+Each action takes the user from `AuthState.verified_user_id()` and makes exactly one service
+call; a session id from the browser only ever reaches a service together with that verified
+id, so naming someone else's session is answered "Session not found". After a change the tab
+re-reads its own list and the counts, then hands both news to the user's other tabs
+(`broadcast`), each of which re-reads its own list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any
+
+import reflex as rx
+from reflex_base.registry import RegistrationContext
+from sqlmodel import Session
+
+from smnb_app.services import sessions as svc
+from smnb_app.state.runtime import run_db
+from smnb_app.state.sessions_listing import SessionsListing
+from smnb_app.state.sessions_panels import SessionsPanels
+from smnb_app.state.sessions_rows import load_listing, setting_value, status_for_filter
+from smnb_app.state.sessions_sync import SessionsLink, broadcast, link_token, user_scoped
+
+logger = logging.getLogger(__name__)
+_UNEXPECTED = "Something went wrong. Reload the page to see your sessions, then try again."
+
+
+@user_scoped
+class SessionsState(SessionsPanels, SessionsListing, rx.State):
+    """The /sessions page of one tab."""
+
+    busy: str = ""
+
+    @rx.event
+    async def open_page(self):
+        """On loading /sessions: reset the tab's transient UI state and re-read its list.
+
+        A tab that never loaded leaves the first load to `ensure_loaded`, sent when the
+        protected content mounts, once the tab's token has been verified.
+        """
+        self._close_panels()
+        self.error = self.busy = ""
+        user_id = await self._acting_user()
+        if user_id is not None and self.loaded and user_id == self._loaded_for:
+            await self._reload(user_id)
+
+    async def _mutate(
+        self, busy: str, action: Callable[[Session, int], Any], then: Callable[[], None] | None = None
+    ) -> AsyncIterator[None]:
+        """Run one service call as the verified user; show its error, or publish the change."""
+        user_id = await self._acting_user()
+        if user_id is None:
+            return
+        self.busy, self.error = busy, ""
+        yield
+        try:
+            await run_db(lambda db: action(db, user_id))
+            if then is not None:
+                then()
+            await self._publish(user_id)
+        except svc.SessionError as exc:
+            self.error = str(exc)
+        except Exception:
+            logger.exception("session action failed")
+            self.error = _UNEXPECTED
+        finally:
+            self.busy = ""
+
+    async def _publish(self, user_id: int) -> None:
+        """Show the truth here, then send the counts to the user's other tabs."""
+        link = await self.get_state(SessionsLink)
+        status, pages = status_for_filter(self.status_filter), self._pages
+
+        def read(db: Session):
+            return svc.count_sessions(db=db, user_id=user_id), load_listing(
+                db, user_id=user_id, status=status, pages=pages
+            )
+
+        counts, listing = await run_db(read)
+        link.counts = counts.to_dict()
+        self._show(listing, user_id)
+        token = link_token(user_id)
+        deliver = partial(_deliver, user_id=user_id, token=token, counts=link.counts)
+        broadcast(token, self.router.session.client_token, deliver)
+
+    @rx.event
+    def create(self):
+        """Create a session with the default name and settings."""
+        return self._mutate("create", lambda db, uid: svc.create_session(db=db, user_id=uid))
+
+    @rx.event
+    def save_rename(self, form_data: dict):
+        """Save the inline rename field.
+
+        Args:
+            form_data: The rename form; its `name` field holds the new name.
+        """
+        session_id = self.editing_id
+        name = form_data.get("name") if isinstance(form_data, dict) else None
+
+        def close() -> None:
+            self.editing_id = 0
+
+        return self._mutate(
+            f"rename-{session_id}",
+            lambda db, uid: svc.rename_session(db=db, user_id=uid, session_id=session_id, name=name),
+            then=close,
+        )
+
+    @rx.event
+    def change_setting(self, session_id: int, key: str, value: Any):
+        """Change one setting; the service enforces ranges and the control mode.
+
+        Args:
+            session_id: The session to change.
+            key: The setting's name.
+            value: The control's value (sliders send a one-item list).
+        """
+        # A forged non-string key must reach the service (which refuses it), not crash here.
+        changes = {str(key): setting_value(str(key), value)}
+        return self._mutate(
+            f"settings-{session_id}",
+            lambda db, uid: svc.update_settings(db=db, user_id=uid, session_id=session_id, changes=changes),
+        )
+
+    @rx.event
+    def change_status(self, session_id: int, status: str):
+        """Pause, resume, archive or restore a session.
+
+        Args:
+            session_id: The session to change.
+            status: active, paused or archived.
+        """
+        return self._mutate(
+            f"status-{session_id}",
+            lambda db, uid: svc.set_status(db=db, user_id=uid, session_id=session_id, status=status),
+        )
+
+    @rx.event
+    def duplicate(self, session_id: int):
+        """Copy a session as "<name> (Copy)", paused.
+
+        Args:
+            session_id: The session to copy.
+        """
+        return self._mutate(
+            f"duplicate-{session_id}",
+            lambda db, uid: svc.duplicate_session(db=db, user_id=uid, session_id=session_id),
+        )
+
+    @rx.event
+    def confirm_delete(self):
+        """Delete the session the confirmation was opened for."""
+        session_id, self.confirm_delete_id = self.confirm_delete_id, 0
+        if not session_id:
+            return None
+        return self._mutate(
+            f"delete-{session_id}",
+            lambda db, uid: svc.delete_session(db=db, user_id=uid, session_id=session_id),
+        )
+
+
+async def _deliver(client: str, *, user_id: int, token: str, counts: dict[str, int]) -> bool:
+    """Apply a change of the user's sessions to one of their other tabs.
+
+    Args:
+        client: The other tab's client token, from the user's registry.
+        user_id: The user whose sessions changed.
+        token: That user's link token.
+        counts: Their session counts after the change.
+
+    Returns:
+        Whether the tab is still the user's (False: it was left unchanged).
+    """
+    app = RegistrationContext.get().app
+    async with app.modify_state(rx.BaseStateToken(ident=client, cls=SessionsState)) as root:
+        return await (await root.get_state(SessionsState))._take_change(user_id, token, counts)

@@ -1,0 +1,139 @@
+"""The list half of the sessions page state: what one tab shows, and keeping it true.
+
+Everything here is per tab (filter, loaded pages, cursor); the rows themselves are re-read from
+the database after every change of the user's sessions, made in this tab or another, so every
+tab shows the truth.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from smnb_app.services.sessions import SessionError, list_sessions
+from smnb_app.state.auth import AuthState
+from smnb_app.state.runtime import run_db
+from smnb_app.state.sessions_rows import (
+    PAGE_SIZE,
+    STATUS_FILTERS,
+    Listing,
+    SessionRow,
+    load_listing,
+    row_from_view,
+    status_for_filter,
+)
+from smnb_app.state.sessions_sync import SessionsLink
+
+
+class SessionsListing(rx.State, mixin=True):
+    """The tab's view of the user's sessions: filter, loaded rows, "load more"."""
+
+    status_filter: str = "all"
+    sessions: list[SessionRow] = []
+    has_more: bool = False
+    loaded: bool = False
+    loading: bool = False
+    error: str = ""
+
+    _pages: int = 1
+    _cursor: str | None = None
+    _loaded_for: int = 0
+
+    async def _acting_user(self) -> int | None:
+        return (await self.get_state(AuthState)).verified_user_id()
+
+    def _show(self, listing: Listing, user_id: int) -> None:
+        self.sessions = list(listing.rows)
+        self._cursor = listing.next_cursor
+        self.has_more = listing.next_cursor is not None
+        self.loaded = True
+        self._loaded_for = user_id
+
+    async def _reload(self, user_id: int) -> None:
+        status, pages = status_for_filter(self.status_filter), self._pages
+        listing = await run_db(
+            lambda db: load_listing(db, user_id=user_id, status=status, pages=pages)
+        )
+        self._show(listing, user_id)
+
+    @rx.event
+    async def ensure_loaded(self):
+        """Load the list unless this tab already shows it for its verified user.
+
+        Sent when the page's protected content mounts, which on a fresh tab only happens
+        once the tab's token has been verified (after on_load has run).
+        """
+        user_id = await self._acting_user()
+        if user_id is not None and not (self.loaded and user_id == self._loaded_for):
+            await self._reload(user_id)
+
+    async def _take_change(self, user_id: int, token: str, counts: dict[str, int]) -> bool:
+        """Apply another tab's change of the user's sessions to this tab (see `broadcast`).
+
+        Args:
+            user_id: The user whose sessions changed.
+            token: That user's link token.
+            counts: Their session counts after the change.
+
+        Returns:
+            False, changing nothing, when this tab is no longer signed in as that user.
+        """
+        link = await self.get_state(SessionsLink)
+        if await self._acting_user() != user_id or link._token != token:
+            return False
+        link.counts = counts
+        if self.loaded and self._loaded_for == user_id:
+            await self._reload(user_id)
+        return True
+
+    @rx.event
+    async def set_filter(self, status_filter: str | list[str]):
+        """Show only sessions in one status ("all" for every status), from the first page.
+
+        Args:
+            status_filter: One of all, active, paused, archived (the control's type allows a
+                list, which is refused).
+        """
+        if not isinstance(status_filter, str) or status_filter not in STATUS_FILTERS:
+            self.error = f"Unknown filter: choose one of {', '.join(STATUS_FILTERS)}"
+            return
+        user_id = await self._acting_user()
+        if user_id is None:
+            return
+        self.status_filter = status_filter
+        self._pages = 1
+        self.loading = True
+        yield
+        try:
+            await self._reload(user_id)
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def load_more(self):
+        """Append the next page of sessions."""
+        user_id = await self._acting_user()
+        if user_id is None or not self.has_more or self._cursor is None:
+            return
+        status, cursor = status_for_filter(self.status_filter), self._cursor
+        self.loading = True
+        yield
+        try:
+            page = await run_db(
+                lambda db: list_sessions(
+                    db=db, user_id=user_id, status=status, cursor=cursor, limit=PAGE_SIZE
+                )
+            )
+        except SessionError as exc:
+            self.error = str(exc)
+        else:
+            self.sessions = [*self.sessions, *(row_from_view(view) for view in page.items)]
+            self._cursor = page.next_cursor
+            self.has_more = page.next_cursor is not None
+            self._pages += 1
+        finally:
+            self.loading = False
+
+    @rx.event
+    def dismiss_error(self):
+        """Hide the error callout."""
+        self.error = ""

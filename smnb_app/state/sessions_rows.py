@@ -1,0 +1,144 @@
+"""Pure helpers of the sessions page state: row shape, filters, setting values, page walks."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from sqlmodel import Session
+
+from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS
+from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionView, list_sessions
+
+__all__ = [
+    "CONTROL_MODES", "MODELS", "PAGE_SIZE", "STATUS_FILTERS", "Listing", "SessionRow",
+    "load_listing", "row_from_view", "setting_value", "status_for_filter",
+]
+
+PAGE_SIZE = 20
+STATUS_FILTERS: tuple[str, ...] = ("all", "active", "paused", "archived")
+# Float settings come from sliders; rounding drops binary noise such as 0.7000000000000001.
+_FLOAT_DIGITS = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionRow:
+    """One session as the page renders it: settings flattened, editability precomputed."""
+
+    id: int
+    name: str
+    status: str
+    model: str
+    temperature: float
+    max_tokens: int
+    top_p: float
+    frequency_penalty: float
+    presence_penalty: float
+    control_mode: str
+    updated_at: int
+    editable: bool
+    basic_editable: bool
+    all_editable: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """The sessions a tab shows and the cursor of the page after them."""
+
+    rows: tuple[SessionRow, ...]
+    next_cursor: str | None
+
+
+def row_from_view(view: SessionView) -> SessionRow:
+    """Flatten a session view for the page.
+
+    Args:
+        view: The service's view of a session.
+
+    Returns:
+        The row: `basic_editable` (model, temperature) and `all_editable` follow the control
+        mode; nothing is editable when the session is archived.
+    """
+    settings = view.settings
+    editable = view.status != "archived"
+    allowed = EDITABLE_BY_MODE.get(settings["control_mode"], frozenset())
+    return SessionRow(
+        id=view.id,
+        name=view.name,
+        status=view.status,
+        model=settings["model"],
+        temperature=settings["temperature"],
+        max_tokens=settings["max_tokens"],
+        top_p=settings["top_p"],
+        frequency_penalty=settings["frequency_penalty"],
+        presence_penalty=settings["presence_penalty"],
+        control_mode=settings["control_mode"],
+        updated_at=view.updated_at,
+        editable=editable,
+        basic_editable=editable and "model" in allowed,
+        all_editable=editable and allowed >= set(SETTING_KEYS),
+    )
+
+
+def status_for_filter(status_filter: str) -> str | None:
+    """The service's status argument for a filter of the page.
+
+    Args:
+        status_filter: One of `STATUS_FILTERS`.
+
+    Returns:
+        None for "all", else the status itself.
+
+    Raises:
+        ValueError: If it is not a known filter.
+    """
+    if status_filter not in STATUS_FILTERS:
+        raise ValueError(f"unknown status filter {status_filter!r}")
+    return None if status_filter == "all" else status_filter
+
+
+def setting_value(key: str, raw: Any) -> Any:
+    """Turn a control's value into the value the service expects.
+
+    Sliders send a list of numbers; max_tokens must reach the service as an int. Anything
+    that does not look like a number is passed on unchanged for the service to reject.
+
+    Args:
+        key: The setting's name.
+        raw: What the control sent.
+
+    Returns:
+        The value to validate and store.
+    """
+    value = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if key == "max_tokens":
+        return int(value) if float(value).is_integer() else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    return round(float(value), _FLOAT_DIGITS)
+
+
+def load_listing(db: Session, *, user_id: int, status: str | None, pages: int) -> Listing:
+    """Read the first `pages` pages of a user's sessions, newest first.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The verified user's id.
+        status: Only this status; all when None.
+        pages: How many pages of `PAGE_SIZE` the tab has loaded.
+
+    Returns:
+        The rows of those pages and the cursor after them.
+    """
+    rows: list[SessionRow] = []
+    cursor: str | None = None
+    for _ in range(max(1, pages)):
+        page = list_sessions(db=db, user_id=user_id, status=status, cursor=cursor, limit=PAGE_SIZE)
+        rows.extend(row_from_view(view) for view in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return Listing(rows=tuple(rows), next_cursor=cursor)

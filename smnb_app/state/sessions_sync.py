@@ -1,0 +1,190 @@
+"""Live sync across the tabs of one user, kept in Reflex's state manager (memory, disk or Redis).
+
+A verified tab registers its client token in a registry stored under the user's link token
+(`SessionsTabs`); after a change, the acting tab delivers the news to every other registered
+tab with `app.modify_state`, in parallel, and each delivery re-checks on the receiving tab that
+it is still signed in as that user before it touches anything. A tab that signed out, expired or
+switched user therefore receives nothing and is dropped from the registry; tabs that stopped
+refreshing their token (closed) age out. No process keeps a map of users to tabs.
+
+The link token names the user AND carries an HMAC under a server secret: Reflex lets a browser
+pick any client token and keeps state under it, so a guessable token ("user42") would let a
+browser load a user's registry as its own state; and deployments sharing one Redis would mix
+users that merely have the same id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from pathlib import Path
+
+import reflex as rx
+from reflex.istate.manager import get_state_manager
+from reflex.state import BaseState
+
+from smnb_app.services.sessions import count_sessions
+from smnb_app.settings import get_settings
+from smnb_app.state.runtime import run_db
+
+logger = logging.getLogger(__name__)
+
+EMPTY_COUNTS: dict[str, int] = {"active": 0, "paused": 0, "archived": 0, "total": 0}
+# Tabs re-register on every token refresh (about once a minute); silence this long means gone.
+STALE_AFTER_MS = 5 * 60 * 1000
+# Per-tab states that hold one user's data; they are reset whenever the tab's user changes.
+_TAB_STATES: list[type[BaseState]] = []
+# Deliveries in progress (asyncio keeps only weak references to tasks).
+_IN_FLIGHT: set[asyncio.Task] = set()
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class SessionsTabs(rx.State):
+    """The registry of one user's tabs: client token -> last registration (epoch ms).
+
+    Only the instance stored under a user's link token is used; a tab's own copy stays empty.
+    """
+
+    _tabs: dict[str, int] = {}
+
+
+class SessionsLink(rx.State):
+    """A tab's link to its user: the registry it is in, and the user's session counts."""
+
+    counts: dict[str, int] = dict(EMPTY_COUNTS)
+    _token: str = ""
+
+
+def user_scoped(cls: type[BaseState]) -> type[BaseState]:
+    """Register a per-tab state to be reset when the tab's user changes (class decorator).
+
+    Args:
+        cls: The state class.
+
+    Returns:
+        The same class.
+    """
+    _TAB_STATES.append(cls)
+    return cls
+
+
+@lru_cache(maxsize=1)
+def _link_secret() -> bytes:
+    if configured := get_settings().link_secret:
+        return configured.encode()
+    # Next to the dev issuer's key: one secret per deployment directory, shared by its workers.
+    path = Path(get_settings().dev_key_path).with_name("link_secret")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"link_secret.{os.getpid()}.tmp")
+        draft.write_bytes(secrets.token_bytes(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: the first worker's secret wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_bytes()
+
+
+def link_token(user_id: int) -> str:
+    """The state-manager token of a user's tab registry: unguessable without the server secret.
+
+    Args:
+        user_id: The verified user's id.
+
+    Returns:
+        "user<id>k<hmac hex>", without underscores (Reflex splits state keys on them).
+    """
+    digest = hmac.new(_link_secret(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+    return f"user{user_id}k{digest[:40]}"
+
+
+async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> dict[str, int]:
+    """Apply `change` to a user's registry under its lock; return the registry after it."""
+    async with get_state_manager().modify_state(rx.BaseStateToken(ident=token, cls=SessionsTabs)) as root:
+        registry = await root.get_state(SessionsTabs)
+        tabs = dict(registry._tabs)
+        change(tabs)
+        if tabs != registry._tabs:
+            registry._tabs = tabs
+        return tabs
+
+
+async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
+    """Register the tab for its verified user; on a fresh sign-in also reset and recount.
+
+    Called by `AuthState` for every verified token: a refresh only renews the registration,
+    a fresh sign-in (or a switch to another user) resets the tab's user-scoped states, so
+    nothing of a previous user survives, and re-reads the session counts.
+
+    Args:
+        state: Any state of the tab, inside an event.
+        user_id: The verified user's id (from `AuthState`, never from the browser).
+        fresh: Whether the tab was signed out before this token.
+    """
+    link = await state.get_state(SessionsLink)
+    token, previous = link_token(user_id), link._token
+    client, now = state.router.session.client_token, _now_ms()
+    if previous and previous != token:
+        await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
+    await _edit_tabs(token, lambda tabs: tabs.update({client: now}))
+    if not fresh and previous == token:
+        return
+    link._token = token
+    for cls in _TAB_STATES:
+        (await state.get_state(cls)).reset()
+    try:
+        link.counts = (await run_db(lambda db: count_sessions(db=db, user_id=user_id))).to_dict()
+    except Exception:
+        # Signing in must not fail for the counts; the next change of a session sends them.
+        logger.exception("could not count the user's sessions")
+
+
+def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
+    """Deliver a change to every other tab in a user's registry, in the background.
+
+    Args:
+        token: The user's link token.
+        sender: The client token of the acting tab (it already shows the change).
+        deliver: Applies the change to one tab; False when that tab is no longer the user's.
+    """
+    task = asyncio.create_task(_broadcast(token, sender, deliver))
+    _IN_FLIGHT.add(task)
+    task.add_done_callback(_IN_FLIGHT.discard)
+
+
+async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
+    oldest = _now_ms() - STALE_AFTER_MS
+
+    def prune(tabs: dict[str, int]) -> None:
+        for client in [client for client, seen in tabs.items() if seen < oldest]:
+            del tabs[client]
+
+    registered = await _edit_tabs(token, prune)
+    targets = [client for client in registered if client != sender]
+    results = await asyncio.gather(*(deliver(client) for client in targets), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            logger.error("could not update a tab", exc_info=result)
+    gone = [client for client, result in zip(targets, results, strict=True) if result is not True]
+
+    def forget(tabs: dict[str, int]) -> None:
+        for client in gone:
+            # A tab that registered again meanwhile (signed in anew) stays.
+            if tabs.get(client) == registered[client]:
+                del tabs[client]
+
+    if gone:
+        await _edit_tabs(token, forget)

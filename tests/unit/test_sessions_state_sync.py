@@ -1,0 +1,119 @@
+"""The user's tab registry token and the delivery of a change to the user's other tabs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from smnb_app.state import sessions_sync as sync
+
+
+def _use_key_dir(monkeypatch: pytest.MonkeyPatch, directory: Path, link_secret: str | None = None) -> None:
+    settings = SimpleNamespace(dev_key_path=str(directory / "dev_issuer_key.pem"), link_secret=link_secret)
+    monkeypatch.setattr(sync, "get_settings", lambda: settings)
+    sync._link_secret.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret() -> Iterator[None]:
+    sync._link_secret.cache_clear()
+    yield
+    sync._link_secret.cache_clear()
+
+
+def test_link_token_is_stable_per_user_and_free_of_underscores(tmp_path, monkeypatch) -> None:
+    _use_key_dir(monkeypatch, tmp_path / "keys")
+    token = sync.link_token(42)
+    assert re.fullmatch(r"user42k[0-9a-f]{40}", token)
+    assert sync.link_token(42) == token != sync.link_token(43)
+    assert (tmp_path / "keys" / "link_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_link_token_survives_a_restart_but_not_another_secret(tmp_path, monkeypatch) -> None:
+    _use_key_dir(monkeypatch, tmp_path / "one")
+    first = sync.link_token(7)
+    _use_key_dir(monkeypatch, tmp_path / "one")
+    assert sync.link_token(7) == first
+    _use_key_dir(monkeypatch, tmp_path / "two")
+    assert sync.link_token(7) != first
+
+
+def test_configured_link_secret_is_shared_by_every_host(tmp_path, monkeypatch) -> None:
+    _use_key_dir(monkeypatch, tmp_path / "host-a", link_secret="s" * 32)
+    first = sync.link_token(7)
+    _use_key_dir(monkeypatch, tmp_path / "host-b", link_secret="s" * 32)
+    assert sync.link_token(7) == first
+    assert not (tmp_path / "host-b" / "link_secret").exists()
+
+
+class FakeRegistries:
+    """`_edit_tabs` over plain dicts: each user token's registry of tabs."""
+
+    def __init__(self, **registries: dict[str, int]) -> None:
+        self.data = registries
+
+    async def edit(self, token: str, change: Callable[[dict[str, int]], None]) -> dict[str, int]:
+        tabs = self.data.setdefault(token, {})
+        change(tabs)
+        return dict(tabs)
+
+
+async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(monkeypatch, caplog) -> None:
+    now = sync._now_ms()
+    closed = now - sync.STALE_AFTER_MS - 1
+    registries = FakeRegistries(
+        alice={"sender": now, "live": now, "signed-out": now, "broken": now, "closed": closed},
+        bob={"bobs-tab": now},
+    )
+    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+    delivered: list[str] = []
+
+    async def deliver(client: str) -> bool:
+        delivered.append(client)
+        if client == "broken":
+            raise RuntimeError("boom")
+        return client == "live"
+
+    with caplog.at_level(logging.ERROR, logger=sync.__name__):
+        await sync._broadcast("alice", "sender", deliver)
+
+    assert sorted(delivered) == ["broken", "live", "signed-out"]
+    assert registries.data == {"alice": {"sender": now, "live": now}, "bob": {"bobs-tab": now}}
+    assert "could not update a tab" in caplog.text
+
+
+async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
+    registries = FakeRegistries(alice={"other": sync._now_ms()})
+    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+    release = asyncio.Event()
+    delivered: list[str] = []
+
+    async def deliver(client: str) -> bool:
+        await release.wait()
+        delivered.append(client)
+        return True
+
+    sync.broadcast("alice", "sender", deliver)
+    assert len(sync._IN_FLIGHT) == 1 and delivered == []
+    release.set()
+    await asyncio.gather(*sync._IN_FLIGHT)
+    assert delivered == ["other"] and not sync._IN_FLIGHT
+
+
+async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monkeypatch) -> None:
+    now = sync._now_ms()
+    registries = FakeRegistries(alice={"returning": now})
+    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+
+    async def deliver(client: str) -> bool:
+        registries.data["alice"][client] = now + 1  # its fresh sign-in registered it again
+        return False  # while the delivery still saw it signed out
+
+    await sync._broadcast("alice", "sender", deliver)
+    assert registries.data["alice"] == {"returning": now + 1}
