@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-DEFAULT_API_URL = "https://api.clerk.com"
+from smnb_app.clerk_config import DEFAULT_CLERK_API_URL
 
 
 class ClerkApiError(Exception):
@@ -93,7 +93,7 @@ class ClerkBackendApi:
         self,
         secret_key: str,
         *,
-        api_url: str = DEFAULT_API_URL,
+        api_url: str = DEFAULT_CLERK_API_URL,
         timeout_s: float = 3.0,
         backoff_s: tuple[float, ...] = (0.25, 1.0),
         max_retry_after_s: float = 2.0,

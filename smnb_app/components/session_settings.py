@@ -7,26 +7,24 @@ from dataclasses import dataclass
 import reflex as rx
 
 from smnb_app.state.sessions import SessionsState
-from smnb_app.state.sessions_rows import CONTROL_MODES, MODELS
+from smnb_app.state.sessions_rows import CONTROL_MODES, MODELS, SETTING_RANGES
 
 
 @dataclass(frozen=True)
 class SliderSpec:
-    """One numeric setting's slider."""
+    """One numeric setting's slider; its bounds are the ranges the service enforces."""
 
     key: str
     label: str
-    low: float
-    high: float
     step: float
 
 
 SLIDERS: tuple[SliderSpec, ...] = (
-    SliderSpec("temperature", "Temperature", 0, 2, 0.1),
-    SliderSpec("max_tokens", "Max tokens", 256, 4096, 128),
-    SliderSpec("top_p", "Top P", 0, 1, 0.05),
-    SliderSpec("frequency_penalty", "Frequency penalty", -2, 2, 0.1),
-    SliderSpec("presence_penalty", "Presence penalty", -2, 2, 0.1),
+    SliderSpec("temperature", "Temperature", 0.1),
+    SliderSpec("max_tokens", "Max tokens", 128),
+    SliderSpec("top_p", "Top P", 0.05),
+    SliderSpec("frequency_penalty", "Frequency penalty", 0.1),
+    SliderSpec("presence_penalty", "Presence penalty", 0.1),
 )
 
 
@@ -71,8 +69,8 @@ def _slider(row: rx.Var, spec: SliderSpec, enabled: rx.Var) -> rx.Component:
             # the stored value whenever the session changes (here or in another tab).
             key=f"{spec.key}-{row.id}-{row.updated_at}",
             default_value=value,
-            min=spec.low,
-            max=spec.high,
+            min=SETTING_RANGES[spec.key][0],
+            max=SETTING_RANGES[spec.key][1],
             step=spec.step,
             disabled=~enabled,
             on_value_commit=lambda committed: SessionsState.change_setting(row.id, spec.key, committed),

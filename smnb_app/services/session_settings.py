@@ -28,7 +28,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 SETTING_KEYS: tuple[str, ...] = tuple(_DEFAULTS)
 _CHOICES: dict[str, tuple[str, ...]] = {"model": MODELS, "control_mode": CONTROL_MODES}
-_RANGES: dict[str, tuple[float, float]] = {
+SETTING_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0, 2),
     "max_tokens": (256, 4096),
     "top_p": (0, 1),
@@ -71,7 +71,7 @@ def _problem(key: str, value: Any) -> str | None:
         if not isinstance(value, str) or value not in _CHOICES[key]:
             return f"{key} must be one of: {', '.join(_CHOICES[key])}"
         return None
-    low, high = _RANGES[key]
+    low, high = SETTING_RANGES[key]
     # bool is an int subclass, but True is not a temperature.
     if key in _INTEGER_KEYS and (isinstance(value, bool) or not isinstance(value, int)):
         return f"{key} must be an integer"

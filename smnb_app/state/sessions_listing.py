@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.services.sessions import SessionError, list_sessions
+from smnb_app.services.sessions import SessionError
 from smnb_app.state.auth import AuthState
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions_rows import (
-    PAGE_SIZE,
     STATUS_FILTERS,
     Listing,
     SessionRow,
     load_listing,
-    row_from_view,
+    load_page,
     status_for_filter,
 )
 from smnb_app.state.sessions_sync import SessionsLink
@@ -118,15 +117,11 @@ class SessionsListing(rx.State, mixin=True):
         self.loading = True
         yield
         try:
-            page = await run_db(
-                lambda db: list_sessions(
-                    db=db, user_id=user_id, status=status, cursor=cursor, limit=PAGE_SIZE
-                )
-            )
+            page = await run_db(lambda db: load_page(db, user_id=user_id, status=status, cursor=cursor))
         except SessionError as exc:
             self.error = str(exc)
         else:
-            self.sessions = [*self.sessions, *(row_from_view(view) for view in page.items)]
+            self.sessions = [*self.sessions, *page.rows]
             self._cursor = page.next_cursor
             self.has_more = page.next_cursor is not None
             self._pages += 1

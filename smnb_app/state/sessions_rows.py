@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS
+from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES
 from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionView, list_sessions
 
 __all__ = [
-    "CONTROL_MODES", "MODELS", "PAGE_SIZE", "STATUS_FILTERS", "Listing", "SessionRow",
-    "load_listing", "row_from_view", "setting_value", "status_for_filter",
+    "CONTROL_MODES", "MODELS", "PAGE_SIZE", "SETTING_RANGES", "STATUS_FILTERS", "Listing", "SessionRow",
+    "load_listing", "load_page", "row_from_view", "setting_value", "status_for_filter",
 ]
 
 PAGE_SIZE = 20
@@ -121,6 +121,22 @@ def setting_value(key: str, raw: Any) -> Any:
     return round(float(value), _FLOAT_DIGITS)
 
 
+def load_page(db: Session, *, user_id: int, status: str | None, cursor: str | None) -> Listing:
+    """Read one page of `PAGE_SIZE` of a user's sessions, newest first.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The verified user's id.
+        status: Only this status; all when None.
+        cursor: Where the page starts; the first page when None.
+
+    Returns:
+        The page's rows and the cursor after them.
+    """
+    page = list_sessions(db=db, user_id=user_id, status=status, cursor=cursor, limit=PAGE_SIZE)
+    return Listing(rows=tuple(row_from_view(view) for view in page.items), next_cursor=page.next_cursor)
+
+
 def load_listing(db: Session, *, user_id: int, status: str | None, pages: int) -> Listing:
     """Read the first `pages` pages of a user's sessions, newest first.
 
@@ -136,8 +152,8 @@ def load_listing(db: Session, *, user_id: int, status: str | None, pages: int) -
     rows: list[SessionRow] = []
     cursor: str | None = None
     for _ in range(max(1, pages)):
-        page = list_sessions(db=db, user_id=user_id, status=status, cursor=cursor, limit=PAGE_SIZE)
-        rows.extend(row_from_view(view) for view in page.items)
+        page = load_page(db, user_id=user_id, status=status, cursor=cursor)
+        rows.extend(page.rows)
         cursor = page.next_cursor
         if cursor is None:
             break
