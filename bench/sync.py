@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
+from tests.e2e.helpers import unique_email  # noqa: E402
 from tests.e2e.session_pages import (  # noqa: E402
     TIMING_SCRIPT,
     acted_at,
@@ -52,7 +53,7 @@ def open_tabs(browser: Browser, url: str, count: int) -> list[Page]:
     context = browser.new_context(base_url=url)
     context.add_init_script(TIMING_SCRIPT)
     first = context.new_page()
-    open_sessions(first, email=f"bench-{uuid.uuid4().hex[:8]}@example.com", name="Bench User")
+    open_sessions(first, email=unique_email("bench"), name="Bench User")
     tabs = [first]
     for _ in range(count - 1):
         tab = context.new_page()

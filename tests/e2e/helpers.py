@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -21,6 +22,11 @@ const record = () => {
 };
 new MutationObserver(record).observe(document, {subtree: true, childList: true, attributes: true});
 """
+
+
+def unique_email(label: str) -> str:
+    """A fresh user's email, so tests sharing one app never meet each other's users."""
+    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
 
 
 def sign_in(page: Page, *, email: str, name: str, path: str = "/sign-in") -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -35,11 +34,6 @@ window.__watchText = (testid, text) => {
   check();
 };
 """
-
-
-def unique_email(label: str) -> str:
-    """A fresh user's email."""
-    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
 
 
 def open_sessions(page: Page, *, email: str, name: str) -> None:

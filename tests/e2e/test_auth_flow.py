@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, db_rows, seen, sign_in
-
-
-def unique_email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, db_rows, seen, sign_in, unique_email
 
 
 def test_sign_in_shows_spinner_then_protected_content_and_records_user(new_page, app_server):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.e2e.helpers import SocketTap, db_rows, sign_in
+from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email
 
 
 def tamper(token: str, **claims: str) -> str:
@@ -29,7 +28,7 @@ def allowed_server_errors() -> tuple[str, ...]:
 
 def test_tampered_token_shows_auth_error_and_writes_no_user(new_page, app_server):
     page = new_page()
-    email = f"mallory-{uuid.uuid4().hex[:8]}@example.com"
+    email = unique_email("mallory")
 
     def tamper_response(route: Route) -> None:
         response = route.fetch()
@@ -49,7 +48,7 @@ def test_tampered_token_shows_auth_error_and_writes_no_user(new_page, app_server
 
 
 def test_forged_events_cannot_set_identity(new_page, app_server):
-    victim_email = f"victim-{uuid.uuid4().hex[:8]}@example.com"
+    victim_email = unique_email("victim")
     victim = new_page()
     sign_in(victim, email=victim_email, name="Victim")
     victim_id = db_rows(app_server.database_url, "SELECT id FROM users WHERE email = ?", victim_email)[0][0]
@@ -57,7 +56,7 @@ def test_forged_events_cannot_set_identity(new_page, app_server):
     page = new_page()
     tap = SocketTap()
     tap.attach(page)
-    sign_in(page, email=f"eve-{uuid.uuid4().hex[:8]}@example.com", name="Eve")
+    sign_in(page, email=unique_email("eve"), name="Eve")
     set_token = tap.event_name_for("set_session_token")
     state = set_token.rsplit(".", 1)[0]
 

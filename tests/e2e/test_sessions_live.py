@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SocketTap
+from tests.e2e.helpers import SocketTap, unique_email
 from tests.e2e.session_pages import (
     TIMING_SCRIPT,
     acted_at,
@@ -13,7 +13,6 @@ from tests.e2e.session_pages import (
     row,
     session_rows,
     text_seen_at,
-    unique_email,
     watch_text,
 )
 
