@@ -8,6 +8,8 @@ commits (or rolls back) as a whole before the function returns. Callers open a s
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,6 +22,7 @@ from sqlmodel import Session
 from smnb_app.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+_WAL_RETRY_PAUSE_S = 0.01
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -74,10 +77,24 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    # While another process switches a fresh file to WAL (or checkpoints it on close), SQLite
+    # can report "database is locked" at once, without waiting the busy timeout: wait it here.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_PAUSE_S)
 
 
 def _on_sqlite_begin(connection: Any) -> None:

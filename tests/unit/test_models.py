@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, exc, inspect
@@ -78,6 +81,50 @@ def test_sqlite_transactions_begin_immediate(tmp_path: Path) -> None:
             other.exec_driver_sql("SELECT 1")
     first.dispose()
     impatient.dispose()
+
+
+def _rollback_journal_file_locked_exclusively(path: Path) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def test_wal_switch_waits_for_a_lock_sqlite_reports_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection racing another process for the WAL switch retries instead of failing."""
+    path = tmp_path / "race.db"
+    holder = _rollback_journal_file_locked_exclusively(path)
+    pauses: list[float] = []
+
+    def release_then_pause(seconds: float) -> None:
+        pauses.append(seconds)
+        holder.execute("COMMIT")
+
+    monkeypatch.setattr(
+        engine_module, "time", SimpleNamespace(monotonic=time.monotonic, sleep=release_then_pause)
+    )
+    # timeout 0: SQLite's own busy handler never waits, as in the race it does not.
+    eng = make_engine(sqlite_url(path), connect_args={"timeout": 0})
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert len(pauses) == 1
+    eng.dispose()
+    holder.close()
+
+
+def test_wal_switch_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stuck.db"
+    holder = _rollback_journal_file_locked_exclusively(path)
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_S", 0.05)
+    eng = make_engine(sqlite_url(path), connect_args={"timeout": 0})
+    with pytest.raises(exc.OperationalError, match="locked"):
+        eng.connect()
+    eng.dispose()
+    holder.close()
 
 
 def test_sqlite_concurrent_writers_serialize(tmp_path: Path, sqlite_template: Path) -> None:
