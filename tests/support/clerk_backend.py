@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from email.message import Message
 from typing import Any
 
 from smnb_app.auth.issuer import SigningKey, jwks
+from tests.support.loopback import LoopbackServer
 
 SECRET_KEY = "sk_test_backend_secret"
 
@@ -44,42 +43,30 @@ def clerk_user(user_id: str, *, first: str | None, last: str | None, emails: lis
     }
 
 
-class ClerkBackendServer:
+class ClerkBackendServer(LoopbackServer):
     """Answers `/v1/users/{id}` from `users` (scripted `replies` first) and `/v1/jwks` from its keys.
 
-    Every request must carry `Authorization: Bearer <secret_key>`, as Clerk's does. Use as a
-    context manager: the server runs in a background thread while the block runs.
+    Every request must carry `Authorization: Bearer <secret_key>`, as Clerk's does.
     """
 
     def __init__(self, keys: Iterable[SigningKey] = (), secret_key: str = SECRET_KEY) -> None:
+        super().__init__()
         self.users: dict[str, dict[str, Any]] = {}
         self.replies: deque[Reply] = deque()
         self.secret_key = secret_key
         self._keys = list(keys)
-        self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        """`http://127.0.0.1:<port>`, usable as `CLERK_API_URL`."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def hits(self, path: str) -> int:
         """How many requests asked for `path` so far."""
         with self._lock:
             return self._hits[path]
 
-    def __enter__(self) -> ClerkBackendServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+    def answer_get(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
+        """Answer with the scripted reply or the user, after the reply's delay."""
+        reply = self._answer(path, headers.get("Authorization"))
+        time.sleep(reply.delay_s)
+        return reply.status, reply.headers, json.dumps(reply.body).encode()
 
     def _answer(self, path: str, authorization: str | None) -> Reply:
         with self._lock:
@@ -94,26 +81,3 @@ class ClerkBackendServer:
                 return self.replies.popleft()
             user = self.users.get(path.removeprefix("/v1/users/"))
         return Reply(200, user) if user else Reply(404, {"errors": [{"code": "resource_not_found"}]})
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                reply = server._answer(self.path, self.headers.get("Authorization"))
-                time.sleep(reply.delay_s)
-                body = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                for name, value in {"Content-Type": "application/json", **reply.headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # The client gave up waiting: that is what a slow-answer test provokes.
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Keep test output clean."""
-
-        return Handler
