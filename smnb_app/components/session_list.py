@@ -7,7 +7,7 @@ import reflex as rx
 from smnb_app.components.session_row import session_row
 from smnb_app.state.sessions import SessionsState
 from smnb_app.state.sessions_rows import STATUS_FILTERS
-from smnb_app.state.sessions_sync import SessionsLink
+from smnb_app.state.sessions_sync import COUNT_KEYS, SessionsLink
 
 
 def status_filter() -> rx.Component:
@@ -33,7 +33,7 @@ def status_counts() -> rx.Component:
                 spacing="1",
                 align="center",
             )
-            for key in ("active", "paused", "archived", "total")
+            for key in COUNT_KEYS
         ],
         spacing="4",
         data_testid="status-counts",

@@ -7,9 +7,7 @@ import reflex as rx
 from smnb_app.components.layout import page_shell, protected
 from smnb_app.state.auth import AuthState
 from smnb_app.components.formatting import format_epoch_ms
-from smnb_app.state.sessions_sync import SessionsLink
-
-_COUNTS = (("active", "Active"), ("paused", "Paused"), ("archived", "Archived"), ("total", "Total"))
+from smnb_app.state.sessions_sync import COUNT_KEYS, SessionsLink
 
 
 def profile_card() -> rx.Component:
@@ -46,11 +44,11 @@ def session_counts_card() -> rx.Component:
             rx.hstack(
                 *[
                     rx.vstack(
-                        rx.text(label, size="2", color_scheme="gray"),
+                        rx.text(key.capitalize(), size="2", color_scheme="gray"),
                         rx.heading(SessionsLink.counts[key], size="6", data_testid=f"dashboard-count-{key}"),
                         spacing="1",
                     )
-                    for key, label in _COUNTS
+                    for key in COUNT_KEYS
                 ],
                 spacing="6",
             ),

@@ -22,7 +22,7 @@ from smnb_app.services import sessions as svc
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions_listing import SessionsListing
 from smnb_app.state.sessions_panels import SessionsPanels
-from smnb_app.state.sessions_rows import load_listing, setting_value, status_for_filter
+from smnb_app.state.sessions_rows import setting_value
 from smnb_app.state.sessions_sync import SessionsLink, broadcast, link_token, user_scoped
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,10 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
     async def _publish(self, user_id: int) -> None:
         """Show the truth here, then send the counts to the user's other tabs."""
         link = await self.get_state(SessionsLink)
-        status, pages = status_for_filter(self.status_filter), self._pages
+        read_listing = self._listing_reader(user_id)
 
         def read(db: Session):
-            return svc.count_sessions(db=db, user_id=user_id), load_listing(
-                db, user_id=user_id, status=status, pages=pages
-            )
+            return svc.count_sessions(db=db, user_id=user_id), read_listing(db)
 
         counts, listing = await run_db(read)
         link.counts = counts.to_dict()

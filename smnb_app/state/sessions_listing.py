@@ -7,7 +7,11 @@ tab shows the truth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import reflex as rx
+from sqlmodel import Session
 
 from smnb_app.services.sessions import SessionError
 from smnb_app.state.auth import AuthState
@@ -47,12 +51,13 @@ class SessionsListing(rx.State, mixin=True):
         self.loaded = True
         self._loaded_for = user_id
 
+    def _listing_reader(self, user_id: int) -> Callable[[Session], Listing]:
+        """What this tab shows (its filter, as many pages as it loaded), read with a given db."""
+        status = status_for_filter(self.status_filter)
+        return partial(load_listing, user_id=user_id, status=status, pages=self._pages)
+
     async def _reload(self, user_id: int) -> None:
-        status, pages = status_for_filter(self.status_filter), self._pages
-        listing = await run_db(
-            lambda db: load_listing(db, user_id=user_id, status=status, pages=pages)
-        )
-        self._show(listing, user_id)
+        self._show(await run_db(self._listing_reader(user_id)), user_id)
 
     @rx.event
     async def ensure_loaded(self):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from smnb_app.db import SESSION_STATUSES
 from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES
 from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionView, list_sessions
 
@@ -17,7 +18,7 @@ __all__ = [
 ]
 
 PAGE_SIZE = 20
-STATUS_FILTERS: tuple[str, ...] = ("all", "active", "paused", "archived")
+STATUS_FILTERS: tuple[str, ...] = ("all", *SESSION_STATUSES)
 # Float settings come from sliders; rounding drops binary noise such as 0.7000000000000001.
 _FLOAT_DIGITS = 4
 

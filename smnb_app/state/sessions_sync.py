@@ -16,6 +16,7 @@ users that merely have the same id.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -30,13 +31,15 @@ import reflex as rx
 from reflex.istate.manager import get_state_manager
 from reflex.state import BaseState
 
-from smnb_app.services.sessions import count_sessions
+from smnb_app.services.sessions import StatusCounts, count_sessions
 from smnb_app.settings import get_settings
 from smnb_app.state.runtime import run_db
 
 logger = logging.getLogger(__name__)
 
-EMPTY_COUNTS: dict[str, int] = {"active": 0, "paused": 0, "archived": 0, "total": 0}
+# The keys of `SessionsLink.counts`, in display order: those of the service's counts.
+COUNT_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StatusCounts))
+EMPTY_COUNTS: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
 # Tabs re-register on every token refresh (about once a minute); silence this long means gone.
 STALE_AFTER_MS = 5 * 60 * 1000
 # Per-tab states that hold one user's data; they are reset whenever the tab's user changes.
