@@ -49,6 +49,11 @@ def db_rows(database_url: str, sql: str, *params: object) -> list[tuple]:
         return connection.execute(sql, params).fetchall()
 
 
+def user_id(database_url: str, email: str) -> int:
+    """The `users.id` of a signed-in user."""
+    return db_rows(database_url, "SELECT id FROM users WHERE email = ?", email)[0][0]
+
+
 @dataclass
 class SocketTap:
     """Forwards a page's Reflex websocket, records its text frames, and can inject frames."""

@@ -42,11 +42,6 @@ def open_sessions(page: Page, *, email: str, name: str) -> None:
     expect(page.get_by_test_id("session-row").first).to_be_visible()
 
 
-def user_id(database_url: str, email: str) -> int:
-    """The `users.id` of a signed-in user."""
-    return db_rows(database_url, "SELECT id FROM users WHERE email = ?", email)[0][0]
-
-
 def session_rows(database_url: str, email: str) -> list[tuple]:
     """(id, name, status, settings, updated_at) of a user's sessions, newest first."""
     return db_rows(

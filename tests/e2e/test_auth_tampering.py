@@ -8,7 +8,7 @@ import json
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email
+from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
 
 
 def tamper(token: str, **claims: str) -> str:
@@ -51,7 +51,7 @@ def test_forged_events_cannot_set_identity(new_page, app_server):
     victim_email = unique_email("victim")
     victim = new_page()
     sign_in(victim, email=victim_email, name="Victim")
-    victim_id = db_rows(app_server.database_url, "SELECT id FROM users WHERE email = ?", victim_email)[0][0]
+    victim_id = user_id(app_server.database_url, victim_email)
 
     page = new_page()
     tap = SocketTap()

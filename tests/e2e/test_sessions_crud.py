@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import unique_email
+from tests.e2e.helpers import unique_email, user_id
 from tests.e2e.session_pages import (
     add_sessions,
     open_sessions,
@@ -14,7 +14,6 @@ from tests.e2e.session_pages import (
     row,
     session_rows,
     settings_of,
-    user_id,
 )
 
 
