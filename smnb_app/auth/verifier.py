@@ -73,7 +73,7 @@ class TokenVerifier:
         """Verify a session token; never blocks the event loop on I/O.
 
         Args:
-            token: The compact JWT.
+            token: The compact JWT; any other object is refused as `token-invalid`.
 
         Returns:
             The verified claims.
@@ -93,7 +93,7 @@ class TokenVerifier:
         """Verify a session token from synchronous code; blocks while the JWKS is fetched.
 
         Args:
-            token: The compact JWT.
+            token: The compact JWT; any other object is refused as `token-invalid`.
 
         Returns:
             The verified claims.
@@ -140,7 +140,11 @@ class TokenVerifier:
 
 
 def _digest(token: str) -> bytes:
-    """The cache key of a token; hashing is skipped for input that cannot be a token."""
-    if type(token) is not str or len(token) > MAX_TOKEN_LENGTH:
+    """The cache key of a token; hashing is skipped for input that cannot be a token.
+
+    A token is ASCII, so anything else (a lone surrogate, which cannot even be encoded,
+    included) is refused here and the encoding below cannot fail.
+    """
+    if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         raise TokenVerificationError(Reason.TOKEN_INVALID)
-    return hashlib.sha256(token.encode()).digest()
+    return hashlib.sha256(token.encode("ascii")).digest()

@@ -30,11 +30,11 @@ async def test_non_numeric_expiry_is_verification_failed(exp: object) -> None:
     assert await reason_for(token, clock) == Reason.TOKEN_VERIFICATION_FAILED
 
 
-async def test_infinite_expiry_is_verification_failed() -> None:
+async def test_infinity_literal_expiry_is_token_invalid() -> None:
     clock = FakeClock()
-    # json.dumps writes Infinity, which Python's json reads back as a float.
+    # json.dumps writes the literal Infinity, which is not JSON (RFC 8259): the form is refused.
     token = issuer_for(clock).issue(extra={"exp": float("inf")})
-    assert await reason_for(token, clock) == Reason.TOKEN_VERIFICATION_FAILED
+    assert await reason_for(token, clock) == Reason.TOKEN_INVALID
 
 
 async def test_expiry_equal_to_now_without_skew_is_expired() -> None:
