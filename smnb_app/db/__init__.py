@@ -2,10 +2,21 @@
 
 from smnb_app.db.engine import get_engine, make_engine, normalize_url, session_scope
 from smnb_app.db.migrate import upgrade_to_head
-from smnb_app.db.models import SESSION_STATUSES, ModelSession, User, epoch_ms
+from smnb_app.db.models import (
+    AUTH_EVENT_KINDS,
+    AUTH_EVENT_ONCE_PER_SID_WHERE,
+    SESSION_STATUSES,
+    AuthEvent,
+    ModelSession,
+    User,
+    epoch_ms,
+)
 
 __all__ = [
+    "AUTH_EVENT_KINDS",
+    "AUTH_EVENT_ONCE_PER_SID_WHERE",
     "SESSION_STATUSES",
+    "AuthEvent",
     "ModelSession",
     "User",
     "epoch_ms",

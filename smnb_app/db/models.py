@@ -1,4 +1,4 @@
-"""SQLModel tables: users and their model sessions.
+"""SQLModel tables: users, their model sessions and the audit trail of authentication events.
 
 Timestamps are epoch milliseconds (BigInteger). The schema is owned by the Alembic migrations in
 `alembic/versions`; `tests/unit/test_migrations.py` proves they match these classes.
@@ -9,11 +9,30 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 SESSION_STATUSES: tuple[str, ...] = ("active", "paused", "archived")
 SESSION_NAME_MAX = 100
+AUTH_EVENT_KINDS: tuple[str, ...] = (
+    "sign_in",
+    "sign_out",
+    "token_rejected",
+    "session_expired",
+    "rate_limited",
+)
+# The predicate of the partial unique index; an upsert names it verbatim to target the index.
+AUTH_EVENT_ONCE_PER_SID_WHERE = "kind IN ('sign_in', 'sign_out') AND sid IS NOT NULL"
 
 
 def epoch_ms() -> int:
@@ -79,3 +98,47 @@ class ModelSession(SQLModel, table=True):
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     created_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
     updated_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+
+
+class AuthEvent(SQLModel, table=True):
+    """One authentication event of the audit trail (table `auth_events`).
+
+    A deleted user's events stay, with `user_id` set to NULL, until retention purges them. The
+    partial unique index lets each identity-provider session (`sid`) record at most one
+    `sign_in` and one `sign_out`, however many tabs and workers report it.
+    """
+
+    __tablename__ = "auth_events"
+    __table_args__ = (
+        Index("ix_auth_events_user_id_kind_at", "user_id", "kind", "at"),
+        Index("ix_auth_events_at", "at"),
+        Index(
+            "ux_auth_events_once_per_sid",
+            "kind",
+            "sid",
+            unique=True,
+            sqlite_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
+            postgresql_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
+        ),
+        CheckConstraint(
+            f"kind IN ({', '.join(repr(kind) for kind in AUTH_EVENT_KINDS)})",
+            name="ck_auth_events_kind",
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+    kind: str = Field(sa_type=String(32), nullable=False)
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("users.id", ondelete="SET NULL", name="fk_auth_events_user_id_users"),
+            nullable=True,
+        ),
+    )
+    sid: str | None = Field(default=None, sa_type=String(128), nullable=True)
+    reason: str | None = Field(default=None, sa_type=String(64), nullable=True)
+    ip: str | None = Field(default=None, sa_type=String(64), nullable=True)
+    user_agent: str | None = Field(default=None, sa_type=String(256), nullable=True)

@@ -1,0 +1,203 @@
+"""Audit trail of authentication events: record, read recent sign-ins, purge, throttle.
+
+Each public function runs one transaction of its own, see `smnb_app.db.engine`. Nothing here
+logs; an event holds at most a provider session id, a reason code, an IP and a user agent:
+never a token, an email or a secret.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Insert, delete, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from smnb_app.db import AUTH_EVENT_KINDS, AUTH_EVENT_ONCE_PER_SID_WHERE, AuthEvent, epoch_ms
+from smnb_app.services.user_agents import clean_browser_text, describe_user_agent
+
+AUDIT_KINDS: tuple[str, ...] = AUTH_EVENT_KINDS
+ONCE_PER_SID_KINDS = frozenset({"sign_in", "sign_out"})
+_TABLE = AuthEvent.__table__
+# The cleaning limits are the column widths, so a cleaned value always fits.
+_TEXT_LIMITS: dict[str, int] = {
+    name: _TABLE.c[name].type.length for name in ("sid", "reason", "ip", "user_agent")
+}
+MAX_USER_AGENT = _TEXT_LIMITS["user_agent"]
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An authentication event to record, its text fields cleaned on construction.
+
+    Control characters and lone surrogates are removed, surrounding white space is trimmed,
+    values are cut to their column's width (sid 128, reason 64, ip 64, user_agent 256) and an
+    empty value becomes None. An unknown `kind` raises ValueError.
+    """
+
+    kind: str
+    user_id: int | None = None
+    sid: str | None = None
+    reason: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in AUDIT_KINDS:
+            raise ValueError(f"unknown audit event kind: {self.kind!r}")
+        for name, limit in _TEXT_LIMITS.items():
+            object.__setattr__(self, name, clean_browser_text(getattr(self, name), limit))
+
+
+@dataclass(frozen=True)
+class SignInView:
+    """One recorded sign-in as the UI shows it: when, from where, with which browser."""
+
+    at: int
+    ip: str
+    browser: str
+
+
+def _insert_statement(dialect: str, event: AuditEvent, at: int) -> Insert:
+    values = {**asdict(event), "at": at}
+    if event.kind not in ONCE_PER_SID_KINDS or event.sid is None:
+        return insert(_TABLE).values(values).returning(_TABLE.c.id)
+    dialect_insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if dialect_insert is None:
+        raise RuntimeError(f"record_event supports SQLite and PostgreSQL, not {dialect}")
+    stmt = dialect_insert(_TABLE).values(values).on_conflict_do_nothing(
+        index_elements=[_TABLE.c.kind, _TABLE.c.sid],
+        index_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
+    )
+    return stmt.returning(_TABLE.c.id)
+
+
+def record_event(*, db: Session, event: AuditEvent, now_ms: int | None = None) -> bool:
+    """Write one event; a session's `sign_in` and its `sign_out` are each written once.
+
+    For those two kinds, with a `sid`, the INSERT is `ON CONFLICT DO NOTHING` on the partial
+    unique index `ux_auth_events_once_per_sid`, so every tab and worker reporting the same
+    provider session makes one row between them.
+
+    Args:
+        db: A database session with no transaction in progress.
+        event: The event, already cleaned.
+        now_ms: The event's time in epoch ms; the clock when omitted.
+
+    Returns:
+        True when a row was written, False when the session's event was already recorded.
+    """
+    at = epoch_ms() if now_ms is None else now_ms
+    with db.begin():
+        stmt = _insert_statement(db.get_bind().dialect.name, event, at)
+        return db.exec(stmt).first() is not None
+
+
+def recent_sign_ins(*, db: Session, user_id: int, limit: int = 10) -> tuple[SignInView, ...]:
+    """Return a user's latest sign-ins, newest first (ties: the later recorded first).
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id; only their events are read.
+        limit: How many at most; at least 1.
+
+    Returns:
+        The sign-ins; `ip` is "" when unknown.
+
+    Raises:
+        ValueError: If `limit` is below 1.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    stmt = (
+        select(AuthEvent.at, AuthEvent.ip, AuthEvent.user_agent)
+        .where(AuthEvent.user_id == user_id, AuthEvent.kind == "sign_in")
+        .order_by(col(AuthEvent.at).desc(), col(AuthEvent.id).desc())
+        .limit(limit)
+    )
+    with db.begin():
+        rows = db.exec(stmt).all()
+    return tuple(
+        SignInView(at=at, ip=ip or "", browser=describe_user_agent(user_agent))
+        for at, ip, user_agent in rows
+    )
+
+
+def purge_events(*, db: Session, older_than_ms: int) -> int:
+    """Delete the events recorded before a point in time (retention).
+
+    Args:
+        db: A database session with no transaction in progress.
+        older_than_ms: Epoch ms; events with `at` strictly before it are deleted.
+
+    Returns:
+        How many events were deleted.
+    """
+    with db.begin():
+        return db.exec(delete(AuthEvent).where(col(AuthEvent.at) < older_than_ms)).rowcount
+
+
+class AuditThrottle:
+    """Lets each key through at most once per interval, and few keys per interval in all.
+
+    Keeps `token_rejected` and `rate_limited` events (and their log lines) to one per client
+    per interval and a flood from many clients to `max_per_interval` per fixed window, so
+    neither can fill the disk. The keys let through form an LRU of at most `max_keys`: an
+    evicted key may pass again early, still under the global cap. Thread-safe, per process.
+
+    Args:
+        interval_s: The interval in seconds; positive.
+        max_keys: How many keys are remembered at most; at least 1.
+        max_per_interval: How many keys pass per window, all keys together; at least 1.
+
+    Raises:
+        ValueError: If an argument is out of range.
+    """
+
+    def __init__(
+        self, interval_s: float = 60.0, max_keys: int = 10_000, max_per_interval: int = 600
+    ) -> None:
+        if interval_s <= 0 or max_keys < 1 or max_per_interval < 1:
+            raise ValueError("interval_s must be positive, max_keys and max_per_interval >= 1")
+        self._interval_s = interval_s
+        self._max_keys = max_keys
+        self._max_per_interval = max_per_interval
+        self._passed_at: OrderedDict[str, float] = OrderedDict()
+        self._window_start = float("-inf")
+        self._window_count = 0
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, now: float) -> bool:
+        """Tell whether an event for `key` may be written now, and count it if so.
+
+        Args:
+            key: Who the event is about, e.g. the client's IP address.
+            now: The current time in seconds, from a monotonic clock.
+
+        Returns:
+            True at most once per interval per key, within the global cap.
+        """
+        with self._lock:
+            last = self._passed_at.get(key)
+            if last is not None and now - last < self._interval_s:
+                return False
+            if now - self._window_start >= self._interval_s:
+                self._window_start, self._window_count = now, 0
+            if self._window_count >= self._max_per_interval:
+                return False
+            self._window_count += 1
+            self._passed_at[key] = now
+            self._passed_at.move_to_end(key)
+            self._forget_oldest(now)
+            return True
+
+    def _forget_oldest(self, now: float) -> None:
+        # Keys are in the order they passed: drop from the front what is expired or over the cap.
+        while self._passed_at:
+            key, passed_at = next(iter(self._passed_at.items()))
+            if len(self._passed_at) <= self._max_keys and now - passed_at < self._interval_s:
+                return
+            del self._passed_at[key]
+
