@@ -39,4 +39,5 @@ e2e: setup browser
 
 bench: setup browser
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/fuzz_tokens.py
 	$(BIN)/python bench/sync.py

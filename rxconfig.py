@@ -6,7 +6,9 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from smnb_app.clerk_config import CLERK_REACT_PACKAGE
+from smnb_app.net.origins import app_origins
 from smnb_app.settings import auth_provider_from_env
+from smnb_app.settings_values import origins
 
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 
@@ -20,3 +22,8 @@ config = rx.Config(
     # pinned version, so switching providers never rewrites reflex.lock.
     frontend_packages=[] if auth_provider_from_env(os.environ) == "clerk" else [CLERK_REACT_PACKAGE],
 )
+if "REFLEX_CORS_ALLOWED_ORIGINS" not in os.environ:
+    # Reflex's default is "*" with credentials: the API, the websocket and the dev provider's
+    # routes answer the app's own origins only (a bad CLERK_AUTHORIZED_PARTIES is reported by
+    # the settings at start-up, so its problems are not collected here).
+    config.cors_allowed_origins = app_origins(config.deploy_url, origins(os.environ, "CLERK_AUTHORIZED_PARTIES", []))

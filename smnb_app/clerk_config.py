@@ -7,10 +7,11 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from smnb_app.settings_values import is_http_url
 
 # Clerk's React SDK, pinned: it decides which browser bundle (clerk-js 5) is loaded and how.
 CLERK_REACT_PACKAGE = "@clerk/clerk-react@5.61.11"
@@ -28,7 +29,6 @@ class ClerkValues:
     jwt_issuer: str | None
     jwt_key: str | None
     secret_key: str | None
-    authorized_parties: tuple[str, ...]
     api_url: str
     js_url: str | None
 
@@ -60,31 +60,6 @@ def frontend_api_from_publishable_key(key: str) -> str:
     if not _HOST.match(decoded[:-1]):
         raise ValueError(f"encodes {decoded[:-1]!r}, which is not a host name")
     return decoded[:-1]
-
-
-def is_http_url(value: str) -> bool:
-    """Whether `value` is an absolute http(s) URL with a host and no query or fragment.
-
-    Args:
-        value: The text to check.
-
-    Returns:
-        True for URLs such as `https://clerk.example.com` or `http://127.0.0.1:8000/path`.
-    """
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
-
-
-def is_origin(value: str) -> bool:
-    """Whether `value` is an origin (`scheme://host[:port]`), as Clerk's `azp` claim carries.
-
-    Args:
-        value: The text to check, without a trailing slash.
-
-    Returns:
-        True for origins such as `https://app.example.com`.
-    """
-    return is_http_url(value) and urlsplit(value).path == ""
 
 
 def _rsa_public_key(pem: str) -> bool:
@@ -126,12 +101,11 @@ def _check_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, str |
     return key, pem, secret
 
 
-def check_clerk(env: Mapping[str, str], production: bool, problems: list[str]) -> ClerkValues:
+def check_clerk(env: Mapping[str, str], problems: list[str]) -> ClerkValues:
     """Validate the Clerk variables, appending one line per problem to `problems`.
 
     Args:
         env: The environment.
-        production: Whether the app runs in production mode (authorized parties required).
         problems: Receives one line per bad, missing or inconsistent value.
 
     Returns:
@@ -143,21 +117,11 @@ def check_clerk(env: Mapping[str, str], production: bool, problems: list[str]) -
     if api_url and not secret:
         problems.append("CLERK_API_URL: only used with CLERK_SECRET_KEY, which is not set")
     js_url = _check_url(env, "CLERK_JS_URL", problems)
-    raw_parties = env.get("CLERK_AUTHORIZED_PARTIES", "")
-    parties = tuple(p.strip().rstrip("/") for p in raw_parties.split(",") if p.strip())
-    if production and not parties:
-        problems.append("CLERK_AUTHORIZED_PARTIES: required in production mode (comma separated origins)")
-    problems.extend(
-        f"CLERK_AUTHORIZED_PARTIES: {party!r} is not an origin like https://app.example.com"
-        for party in parties
-        if not is_origin(party)
-    )
     return ClerkValues(
         publishable_key=key,
         jwt_issuer=issuer,
         jwt_key=pem,
         secret_key=secret,
-        authorized_parties=parties,
         api_url=api_url or DEFAULT_CLERK_API_URL,
         js_url=js_url,
     )

@@ -13,14 +13,15 @@ from smnb_app.clerk_config import (
     check_clerk,
     frontend_api_from_publishable_key,
 )
+from smnb_app.settings_values import IPNetwork, flag, networks, number, origins
 
 DEFAULT_DATABASE_URL = "sqlite:///smnb.db"
 DEFAULT_BACKEND_URL = "http://localhost:8000"
 DEV_ISSUER_PATH = "/dev-auth"
 PROVIDERS = ("dev", "clerk")
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
+# Reflex's environment modes in which the app faces real users (preview serves a built frontend).
+PRODUCTION_MODES = ("prod", "preview")
 
 
 class SettingsError(ValueError):
@@ -43,14 +44,21 @@ class Settings:
     clerk_jwt_issuer: str | None = None
     clerk_jwt_key: str | None = None
     clerk_secret_key: str | None = None
-    clerk_authorized_parties: tuple[str, ...] = ()
     clerk_api_url: str = DEFAULT_CLERK_API_URL
     clerk_js_url: str | None = None
+    authorized_parties: tuple[str, ...] = ()
     allow_dev_auth_in_prod: bool = False
+    dev_auth_allow_remote: bool = False
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     dev_token_lifetime_s: int = 60
     dev_key_path: str = ".smnb/dev_issuer_key.pem"
     clock_skew_s: float = 5.0
     link_secret: str | None = None
+    max_sessions_per_user: int = 1000
+    max_tabs_per_user: int = 50
+    event_rate: float = 20.0
+    event_burst: int = 40
+    audit_retention_days: int = 90
 
     @property
     def issuer(self) -> str:
@@ -69,32 +77,6 @@ class Settings:
         if self.auth_provider == "clerk" and self.clerk_secret_key:
             return self.clerk_api_url.rstrip("/") + "/v1/jwks"
         return self.issuer + "/.well-known/jwks.json"
-
-
-def _flag(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw not in _FALSE:
-        problems.append(f"{name}: expected 1 or 0, got {env[name]!r}")
-    return False
-
-
-def _number(env: Mapping[str, str], name: str, default: float, bounds: tuple[float, float],
-            problems: list[str], *, integer: bool = False) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = float("nan")
-    low, high = bounds
-    if not low <= value <= high:
-        kind = "a whole number" if integer else "a number"
-        problems.append(f"{name}: expected {kind} from {low:g} to {high:g}, got {raw!r}")
-        return default
-    return value
 
 
 def _database_url(env: Mapping[str, str], problems: list[str]) -> str:
@@ -139,13 +121,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     problems: list[str] = []
-    production = env.get("REFLEX_ENV_MODE", "dev").strip().lower() == "prod"
+    production = env.get("REFLEX_ENV_MODE", "dev").strip().lower() in PRODUCTION_MODES
     provider = _provider(env, problems)
     database_url = _database_url(env, problems)
-    allow_dev = _flag(env, "SMNB_ALLOW_DEV_AUTH_IN_PROD", problems)
+    allow_dev = flag(env, "SMNB_ALLOW_DEV_AUTH_IN_PROD", problems)
     clerk: ClerkValues | None = None
     if provider == "clerk":
-        clerk = check_clerk(env, production, problems)
+        clerk = check_clerk(env, problems)
     elif provider == "dev" and production and not allow_dev:
         problems.append(
             "SMNB_AUTH_PROVIDER: the dev identity provider refuses production mode; "
@@ -155,11 +137,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                    or DEFAULT_BACKEND_URL).rstrip("/")
     if not backend_url.startswith(("http://", "https://")):
         problems.append(f"SMNB_BACKEND_URL: expected http(s)://host:port, got {backend_url!r}")
-    lifetime = _number(env, "SMNB_DEV_TOKEN_LIFETIME_S", 60, (2, 3600), problems, integer=True)
-    skew = _number(env, "SMNB_CLOCK_SKEW_S", 5.0, (0, 60), problems)
+    lifetime = number(env, "SMNB_DEV_TOKEN_LIFETIME_S", 60, (2, 3600), problems, integer=True)
+    skew = number(env, "SMNB_CLOCK_SKEW_S", 5.0, (0, 60), problems)
     link_secret = env.get("SMNB_LINK_SECRET", "").strip() or None
     if link_secret is not None and len(link_secret) < 32:
         problems.append("SMNB_LINK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+    parties = origins(env, "CLERK_AUTHORIZED_PARTIES", problems)
+    allow_remote = flag(env, "SMNB_DEV_AUTH_ALLOW_REMOTE", problems)
+    proxies = networks(env, "SMNB_TRUSTED_PROXIES", problems)
+    limits = _limits(env, problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -171,15 +157,30 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clerk_jwt_issuer=clerk.jwt_issuer if clerk else None,
         clerk_jwt_key=clerk.jwt_key if clerk else None,
         clerk_secret_key=clerk.secret_key if clerk else None,
-        clerk_authorized_parties=clerk.authorized_parties if clerk else (),
         clerk_api_url=clerk.api_url if clerk else DEFAULT_CLERK_API_URL,
         clerk_js_url=clerk.js_url if clerk else None,
+        authorized_parties=parties,
         allow_dev_auth_in_prod=allow_dev,
+        dev_auth_allow_remote=allow_remote,
+        trusted_proxies=proxies,
         dev_token_lifetime_s=int(lifetime),
         dev_key_path=env.get("SMNB_DEV_KEY_PATH", "").strip() or ".smnb/dev_issuer_key.pem",
         clock_skew_s=skew,
         link_secret=link_secret,
+        **limits,
     )
+
+
+def _limits(env: Mapping[str, str], problems: list[str]) -> dict[str, float]:
+    """The limits that keep one abusive user from exhausting the app, by `Settings` field."""
+    return {
+        "max_sessions_per_user": number(env, "SMNB_MAX_SESSIONS_PER_USER", 1000, (1, 1_000_000), problems,
+                                        integer=True),
+        "max_tabs_per_user": number(env, "SMNB_MAX_TABS_PER_USER", 50, (1, 10_000), problems, integer=True),
+        "event_rate": number(env, "SMNB_EVENT_RATE", 20.0, (0.1, 10_000), problems),
+        "event_burst": number(env, "SMNB_EVENT_BURST", 40, (1, 100_000), problems, integer=True),
+        "audit_retention_days": number(env, "SMNB_AUDIT_RETENTION_DAYS", 90, (1, 36_500), problems, integer=True),
+    }
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,14 @@
-"""The Reflex app: builds `rx.App`, registers the pages and mounts the dev identity provider."""
+"""The Reflex app: builds `rx.App`, registers the pages, mounts the dev identity provider's routes.
+
+Hardening is wired here too (CORS is limited to the app's own origins in `rxconfig.py`): every
+browser event through the event guard, exception handlers that send no code to the browser and
+write no browser text into the log verbatim, and in production the security headers on every
+response.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import reflex as rx
 
@@ -8,28 +16,59 @@ from smnb_app.auth.dev_routes import dev_auth_routes
 from smnb_app.components.clerk import clerk_provider
 from smnb_app.components.token_bridge import token_bridge
 from smnb_app.db.migrate import upgrade_to_head
+from smnb_app.log import configure_logging
+from smnb_app.net.security_headers import security_headers
 from smnb_app.pages.dashboard import dashboard_page
 from smnb_app.pages.landing import landing_page
 from smnb_app.pages.sessions import SESSIONS_ON_LOAD, sessions_page
 from smnb_app.pages.sign_in import sign_in_page
 from smnb_app.pages.sign_up import sign_up_page
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings_or_exit
+from smnb_app.state.audit import purge_old_events
 from smnb_app.state.auth import AuthState
-from smnb_app.state.runtime import get_dev_provider
+from smnb_app.state.browser_events import browser_events
+from smnb_app.state.event_guard import EventGuard, guard_socket
+from smnb_app.state.failures import backend_exception_handler, frontend_exception_handler
+from smnb_app.state.runtime import (
+    dev_route_policy,
+    get_app_origins,
+    get_dev_provider,
+    load_secrets_or_exit,
+    start_up_warnings,
+)
+from smnb_app.state.web_policy import frontend_build_dir, policy_sources
 
+configure_logging()
 settings = get_settings_or_exit()
+load_secrets_or_exit()
 upgrade_to_head()
-
-app_wraps = {(3, "TokenBridge"): lambda _: rx.fragment(token_bridge(AuthState.set_session_token))}
+for warning in start_up_warnings(settings, get_app_origins()):
+    logging.getLogger(__name__).warning(warning)
+app_wraps = {
+    (3, "TokenBridge"): lambda _: rx.fragment(
+        token_bridge(AuthState.set_session_token, AuthState.dev_sign_in_started, AuthState.dev_sign_in_failed)
+    )
+}
 if settings.auth_provider == "clerk":
     # Above the bridge and every page, so both see the Clerk session.
     app_wraps[(10, "ClerkProvider")] = lambda _: clerk_provider(settings.clerk_publishable_key, settings.clerk_js_url)
+transformers = []
+if settings.auth_provider == "dev":
+    transformers.append(dev_auth_routes(get_dev_provider(), prefix=DEV_ISSUER_PATH, policy=dev_route_policy()))
+if settings.production:
+    # Last, so it wraps everything: pages, assets, the API and the dev provider's routes.
+    transformers.append(security_headers(sources=policy_sources(settings, get_app_origins()),
+                                         static_dir=frontend_build_dir(), trusted_proxies=settings.trusted_proxies))
 app = rx.App(
     extra_app_wraps=app_wraps,
-    api_transformer=(
-        dev_auth_routes(get_dev_provider(), prefix=DEV_ISSUER_PATH) if settings.auth_provider == "dev" else None
-    ),
+    api_transformer=transformers or None,
+    backend_exception_handler=backend_exception_handler,
+    frontend_exception_handler=frontend_exception_handler,
 )
+app.register_lifespan_task(purge_old_events)
+allowed_events = browser_events()
+app.add_middleware(EventGuard(allowed_events))
+guard_socket(app, allowed_events)
 app.add_page(landing_page, route="/", title="SMNB")
 app.add_page(sign_in_page, route="/sign-in", title="Sign in · SMNB", on_load=AuthState.check_access)
 if settings.auth_provider == "clerk":

@@ -21,6 +21,7 @@ from typing import Any
 
 from smnb_app.auth.issuer import TokenIssuer, new_session_id
 from smnb_app.auth.signing import SigningKey, jwks
+from smnb_app.secure_files import ensure_private_file
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_NAME_LENGTH = 100
@@ -89,17 +90,21 @@ class DevIdentityProvider:
         Args:
             issuer: The provider's base URL, the `iss` of its tokens.
             key_path: Where the RSA private key is kept (created 0600 when missing).
-            store_path: The sqlite3 file of sign-in sessions.
+            store_path: The sqlite3 file of sign-in sessions (created 0600 when missing).
             lifetime_s: Session token lifetime in seconds.
             clock: Returns the current time in epoch seconds.
+
+        Raises:
+            UnsafeFileError: The key or the store is exposed; the message says what to fix.
         """
         self.issuer = issuer.rstrip("/")
-        self._key = SigningKey.load_or_create(key_path)
+        self._key = SigningKey.load_or_create(key_path, name="SMNB_DEV_KEY_PATH")
         self._tokens = TokenIssuer(self.issuer, self._key, lifetime_s=lifetime_s, clock=clock)
         self._lifetime_s = lifetime_s
         self._clock = clock
         self._store_path = Path(store_path)
-        self._store_path.parent.mkdir(parents=True, exist_ok=True)
+        # Created owner-only before SQLite opens it: it holds the sign-in sessions' secret hashes.
+        ensure_private_file(self._store_path, name="the dev sign-in store")
         with self._store() as store:
             store.execute(
                 "CREATE TABLE IF NOT EXISTS dev_sessions (session_id TEXT PRIMARY KEY,"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from base64 import urlsafe_b64encode
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
+
+from smnb_app.secure_files import create_private_file, read_private_file
 
 
 def b64url(data: bytes) -> str:
@@ -59,34 +59,24 @@ class SigningKey:
         return cls(private_key, kid or _thumbprint(private_key.public_key()))
 
     @classmethod
-    def load_or_create(cls, path: str | os.PathLike[str]) -> SigningKey:
-        """Load the key at `path`, or create it there (mode 0600) when missing.
+    def load_or_create(cls, path: str | os.PathLike[str], *, name: str = "the signing key") -> SigningKey:
+        """Load the key at `path`, or create it there when missing (see `smnb_app.secure_files`).
 
         Creation is atomic: concurrent processes end up sharing one key.
+
+        Args:
+            path: The PEM file.
+            name: What the key is called in messages (e.g. its environment variable).
+
+        Raises:
+            UnsafeFileError: The key or its directory is exposed (readable by others, owned by
+                another user, a symlink); the message says what to fix.
         """
         target = Path(path)
         if not target.exists():
             # Losing a creation race is fine: the winner's key is loaded below.
-            with contextlib.suppress(FileExistsError):
-                cls.generate().save(target)
-        return cls.from_pem(target.read_bytes())
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the private key as PEM, readable by the owner only.
-
-        Raises:
-            FileExistsError: `path` already exists; a key is never overwritten.
-        """
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".key-")  # created 0600
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(self.private_pem())
-            # A hard link appears atomically and refuses to replace an existing file.
-            os.link(temporary, target)
-        finally:
-            os.unlink(temporary)
+            create_private_file(target, cls.generate().private_pem())
+        return cls.from_pem(read_private_file(target, name=name))
 
     def private_pem(self) -> bytes:
         """The private key as unencrypted PKCS#8 PEM."""

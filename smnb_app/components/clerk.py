@@ -8,16 +8,13 @@ import reflex as rx
 from reflex.vars import VarData
 
 from smnb_app.clerk_config import CLERK_REACT_PACKAGE
-from smnb_app.state.auth import DEFAULT_AFTER_SIGN_IN, SIGN_IN_PATH
-
-SIGN_UP_PATH = "/sign-up"
+from smnb_app.net.next_path import DEFAULT_AFTER_SIGN_IN, SAFE_NEXT_PATH_JS, SIGN_IN_PATH, SIGN_UP_PATH
 
 # Where sign-in and sign-up go afterwards: the page's `next` parameter when it is a path on this
-# site (the rule AuthState's safe_next_path applies on the server), else the dashboard.
+# site (the rule the server applies, see `smnb_app.net.next_path`), else the dashboard.
 # Evaluated in the browser; the build's prerender has no window.
 AFTER_SIGN_IN_URL = rx.Var(
-    f"((next) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//')"
-    f" && !next.includes('\\\\') && next.split('?')[0] !== '{SIGN_IN_PATH}') ? next : '{DEFAULT_AFTER_SIGN_IN}')"
+    f"{SAFE_NEXT_PATH_JS}"
     "(typeof window === 'undefined' ? null : new URLSearchParams(window.location.search).get('next'))",
     _var_type=str,
 )

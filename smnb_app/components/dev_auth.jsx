@@ -26,9 +26,11 @@ const postJson = async (url, body) => {
   return { ok: response.ok, status: response.status, data };
 };
 
-export function DevTokenBridge({ issuerUrl, onToken }) {
+export function DevTokenBridge({ issuerUrl, onToken, onSignInStart, onSignInError }) {
   const onTokenRef = useRef(onToken);
   onTokenRef.current = onToken;
+  const formEvents = useRef(null);
+  formEvents.current = { onSignInStart, onSignInError };
 
   useEffect(() => {
     let timer = null;
@@ -90,22 +92,33 @@ export function DevTokenBridge({ issuerUrl, onToken }) {
       if (message.data === "signed-in") refresh();
     };
 
+    const signIn = async (email, name) => {
+      let result;
+      try {
+        result = await postJson(`${issuerUrl}/sign-in`, { email, name });
+      } catch {
+        return "The sign-in service cannot be reached. Try again.";
+      }
+      if (!result.ok) return result.data.error || "Sign-in failed. Try again.";
+      window.localStorage.setItem(
+        CREDENTIAL_KEY,
+        JSON.stringify({ session_id: result.data.session_id, secret: result.data.secret }),
+      );
+      channel.postMessage("signed-in");
+      await refresh();
+      return "";
+    };
+
+    // Functions the page calls directly (never code the server sends: the CSP forbids eval).
     window.smnbAuth = {
-      signIn: async (email, name) => {
-        let result;
-        try {
-          result = await postJson(`${issuerUrl}/sign-in`, { email, name });
-        } catch {
-          return "The sign-in service cannot be reached. Try again.";
-        }
-        if (!result.ok) return result.data.error || "Sign-in failed. Try again.";
-        window.localStorage.setItem(
-          CREDENTIAL_KEY,
-          JSON.stringify({ session_id: result.data.session_id, secret: result.data.secret }),
-        );
-        channel.postMessage("signed-in");
-        await refresh();
-        return "";
+      signIn,
+      // The sign-in form goes straight to the provider; the server hears the outcome (a
+      // token, or the provider's refusal), not the form.
+      submitSignIn: async (form) => {
+        const data = new FormData(form);
+        formEvents.current.onSignInStart?.();
+        const error = await signIn(String(data.get("email") ?? "").trim(), String(data.get("name") ?? "").trim());
+        if (error) formEvents.current.onSignInError?.(error);
       },
       signOut: async () => {
         const credential = readCredential();

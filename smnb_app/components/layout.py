@@ -5,8 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from smnb_app.components.clerk import UserButton
+from smnb_app.components.token_bridge import SIGN_OUT_OF_PROVIDER
 from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
+from smnb_app.state.event_guard import TOO_FAST, EventGuardState
+from smnb_app.state.failures import UNEXPECTED, FailureState
+
+
+# Out of the identity provider in the browser, then out of the server for this tab.
+SIGN_OUT = [SIGN_OUT_OF_PROVIDER, AuthState.sign_out]
 
 
 def spinner_panel() -> rx.Component:
@@ -68,7 +75,7 @@ def user_menu() -> rx.Component:
             rx.button(
                 "Sign out",
                 variant="soft",
-                on_click=AuthState.sign_out,
+                on_click=SIGN_OUT,
                 data_testid="sign-out-button",
             ),
             align="center",
@@ -78,6 +85,39 @@ def user_menu() -> rx.Component:
             AuthState.is_loading,
             rx.spinner(size="2"),
             rx.link("Sign in", href="/sign-in"),
+        ),
+    )
+
+
+def _notice(text: str, *, icon: str, color: str, on_dismiss: rx.EventHandler, testid: str) -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon(icon)),
+        rx.hstack(
+            rx.callout.text(text),
+            rx.spacer(),
+            rx.button("Dismiss", size="1", variant="ghost", on_click=on_dismiss),
+            width="100%",
+            align="center",
+        ),
+        color_scheme=color,
+        role="status",
+        width="100%",
+        data_testid=testid,
+    )
+
+
+def event_notices() -> rx.Component:
+    """What the server says about the tab's own events: too many of them, or an unexpected failure."""
+    return rx.fragment(
+        rx.cond(
+            EventGuardState.too_fast,
+            _notice(TOO_FAST, icon="timer", color="amber", on_dismiss=EventGuardState.dismiss_too_fast,
+                    testid="rate-limit-notice"),
+        ),
+        rx.cond(
+            FailureState.failed,
+            _notice(UNEXPECTED, icon="triangle_alert", color="red", on_dismiss=FailureState.dismiss_failure,
+                    testid="unexpected-error"),
         ),
     )
 
@@ -106,7 +146,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
             padding="1em 2em",
             border_bottom="1px solid var(--gray-a5)",
         ),
-        rx.container(rx.vstack(*children, spacing="5", padding_y="2em"), size="3"),
+        rx.container(rx.vstack(event_notices(), *children, spacing="5", padding_y="2em"), size="3"),
     )
 
 

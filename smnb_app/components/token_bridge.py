@@ -7,7 +7,7 @@ Both providers honour one contract: `on_token` receives each fresh token, "" on 
 from __future__ import annotations
 
 import reflex as rx
-from reflex.event import passthrough_event_spec
+from reflex.event import no_args_event_spec, passthrough_event_spec
 
 from smnb_app.clerk_config import CLERK_REACT_PACKAGE
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings
@@ -21,6 +21,8 @@ class DevTokenBridge(rx.Component):
 
     issuer_url: rx.Var[str]
     on_token: rx.EventHandler[passthrough_event_spec(str)]
+    on_sign_in_start: rx.EventHandler[no_args_event_spec]
+    on_sign_in_error: rx.EventHandler[passthrough_event_spec(str)]
 
 
 class ClerkTokenBridge(rx.Component):
@@ -35,11 +37,23 @@ class ClerkTokenBridge(rx.Component):
     on_token: rx.EventHandler[passthrough_event_spec(str)]
 
 
-def token_bridge(on_token: rx.EventHandler) -> rx.Component:
+# Browser-side calls of the bridge's `window.smnbAuth`: functions compiled into the page, so the
+# server never sends code to run (the Content-Security-Policy forbids eval).
+SIGN_OUT_OF_PROVIDER = rx.call_function(rx.Var("() => window.smnbAuth?.signOut()"))
+SUBMIT_DEV_SIGN_IN = rx.call_function(
+    rx.Var("() => window.smnbAuth?.submitSignIn(document.getElementById('dev-sign-in-form'))")
+)
+
+
+def token_bridge(
+    on_token: rx.EventHandler, on_sign_in_start: rx.EventHandler, on_sign_in_error: rx.EventHandler
+) -> rx.Component:
     """The bridge of the configured identity provider.
 
     Args:
         on_token: Receives each fresh session token, or "" on sign-out.
+        on_sign_in_start: Told when the dev sign-in form goes to the provider.
+        on_sign_in_error: Receives the dev provider's refusal of a sign-in.
 
     Returns:
         The bridge component; it renders nothing visible.
@@ -47,4 +61,9 @@ def token_bridge(on_token: rx.EventHandler) -> rx.Component:
     settings = get_settings()
     if settings.auth_provider == "clerk":
         return ClerkTokenBridge.create(connection_id=rx.State.router.session.session_id, on_token=on_token)
-    return DevTokenBridge.create(issuer_url=settings.backend_url + DEV_ISSUER_PATH, on_token=on_token)
+    return DevTokenBridge.create(
+        issuer_url=settings.backend_url + DEV_ISSUER_PATH,
+        on_token=on_token,
+        on_sign_in_start=on_sign_in_start,
+        on_sign_in_error=on_sign_in_error,
+    )

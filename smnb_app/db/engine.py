@@ -50,7 +50,8 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
     instead of failing on a read-to-write lock upgrade. Reads take the lock too, so SQLite runs
     one transaction at a time: simple and correct; PostgreSQL is the choice for concurrency.
     PostgreSQL gets READ COMMITTED pinned (the sign-in upsert relies on it, whatever the
-    server's default) and pre-ping on checkout.
+    server's default) and pre-ping on checkout. Both hide statement parameters in errors, so
+    a logged failure never shows a user's email.
 
     Args:
         url: A SQLAlchemy database URL (`sqlite:///file.db`, `postgresql://user@host/db`).
@@ -60,6 +61,8 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
         A new engine; the caller owns it (dispose it when done).
     """
     parsed = normalize_url(url)
+    # An error message must not carry the statement's values (emails, names) into the log.
+    options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("isolation_level", "READ COMMITTED")
         return create_engine(parsed, pool_pre_ping=True, **options)

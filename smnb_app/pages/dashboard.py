@@ -1,13 +1,14 @@
-"""The dashboard: the signed-in user's profile and their session counts."""
+"""The dashboard: the signed-in user's profile, their session counts and their recent sign-ins."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.components.layout import page_shell, protected
-from smnb_app.state.auth import AuthState
 from smnb_app.components.formatting import format_epoch_ms
+from smnb_app.components.layout import SIGN_OUT, page_shell, protected
+from smnb_app.state.auth import AuthState
 from smnb_app.state.sessions_sync import COUNT_KEYS, SessionsLink
+from smnb_app.state.sign_ins import SignInsState
 
 
 def profile_card() -> rx.Component:
@@ -58,6 +59,46 @@ def session_counts_card() -> rx.Component:
     )
 
 
+def sign_in_row(sign_in: rx.Var) -> rx.Component:
+    """One recent sign-in: when, with which browser, from where."""
+    return rx.table.row(
+        rx.table.cell(format_epoch_ms(sign_in.at)),
+        rx.table.cell(sign_in.browser),
+        rx.table.cell(sign_in.ip),
+        data_testid="recent-sign-in",
+    )
+
+
+def recent_sign_ins_card() -> rx.Component:
+    """The user's last sign-ins, so they can spot one that was not theirs."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Recent sign-ins", size="4"),
+            rx.cond(
+                SignInsState.error != "",
+                rx.callout(SignInsState.error, icon="triangle_alert", color_scheme="red"),
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("When"),
+                        rx.table.column_header_cell("Browser"),
+                        rx.table.column_header_cell("IP address"),
+                    )
+                ),
+                rx.table.body(rx.foreach(SignInsState.sign_ins, sign_in_row)),
+                width="100%",
+                size="1",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        on_mount=SignInsState.load_sign_ins,
+        data_testid="recent-sign-ins",
+    )
+
+
 def dashboard_page() -> rx.Component:
     """The protected dashboard."""
     return page_shell(
@@ -66,7 +107,8 @@ def dashboard_page() -> rx.Component:
                 rx.heading("Dashboard", size="7"),
                 profile_card(),
                 session_counts_card(),
-                rx.button("Sign out", on_click=AuthState.sign_out, variant="outline"),
+                recent_sign_ins_card(),
+                rx.button("Sign out", on_click=SIGN_OUT, variant="outline"),
                 spacing="4",
                 width="100%",
             )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from smnb_app.components.clerk import clerk_failed_notice, sign_in_form
 from smnb_app.components.layout import auth_error_callout, page_shell, spinner_panel
+from smnb_app.components.token_bridge import SUBMIT_DEV_SIGN_IN
 from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 
@@ -37,7 +38,8 @@ def dev_sign_in_form() -> rx.Component:
             ),
             spacing="3",
         ),
-        on_submit=AuthState.start_dev_sign_in,
+        id="dev-sign-in-form",
+        on_submit=SUBMIT_DEV_SIGN_IN,
     )
 
 

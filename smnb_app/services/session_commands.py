@@ -33,6 +33,18 @@ def _touch(row: ModelSession, now_ms: int | None) -> None:
     row.updated_at = max(_now(now_ms), row.updated_at + 1)
 
 
+def _locked_count(db: Session, user_id: int) -> int:
+    # The user row is the per-user mutex: two concurrent creates (or deletes) cannot both pass a
+    # check on the count.
+    db.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+    return db.exec(select(func.count()).select_from(ModelSession).where(ModelSession.user_id == user_id)).one()
+
+
+def _check_room(db: Session, user_id: int, max_sessions: int | None) -> None:
+    if max_sessions is not None and _locked_count(db, user_id) >= max_sessions:
+        raise SessionRuleError(f"You have reached the limit of {max_sessions} sessions; delete one to make room")
+
+
 def _refuse_archived(row: ModelSession) -> None:
     if row.status == "archived":
         raise SessionRuleError("Archived sessions cannot be edited; restore the session first")
@@ -40,7 +52,7 @@ def _refuse_archived(row: ModelSession) -> None:
 
 def create_session(
     *, db: Session, user_id: int, name: str | None = None,
-    settings: Mapping[str, Any] | None = None, now_ms: int | None = None,
+    settings: Mapping[str, Any] | None = None, now_ms: int | None = None, max_sessions: int | None = None,
 ) -> SessionView:
     """Create an active session for the user.
 
@@ -50,17 +62,20 @@ def create_session(
         name: The name; "Session <Mon D, YYYY>" (UTC) when None.
         settings: Partial settings laid over the defaults; no control-mode rule applies yet.
         now_ms: The current time in epoch ms; the clock when omitted.
+        max_sessions: How many sessions the user may have at most; no limit when None.
 
     Returns:
         The new session.
 
     Raises:
         SessionValidationError: On a bad name or bad settings.
+        SessionRuleError: If the user already has `max_sessions` sessions.
     """
     now = _now(now_ms)
     clean_name = default_name(now) if name is None else validate_name(name)
     merged = default_settings() | validate_settings({} if settings is None else settings)
     with db.begin():
+        _check_room(db, user_id, max_sessions)
         row = ModelSession(
             user_id=user_id, name=clean_name, status="active", settings=merged,
             created_at=now, updated_at=now,
@@ -169,7 +184,7 @@ def set_status(
 
 
 def duplicate_session(
-    *, db: Session, user_id: int, session_id: int, now_ms: int | None = None
+    *, db: Session, user_id: int, session_id: int, now_ms: int | None = None, max_sessions: int | None = None
 ) -> SessionView:
     """Copy a session (archived ones too: copying only reads the source) as "<name> (Copy)".
 
@@ -178,16 +193,19 @@ def duplicate_session(
         user_id: The acting user's id.
         session_id: The session to copy.
         now_ms: The current time in epoch ms; the clock when omitted.
+        max_sessions: How many sessions the user may have at most; no limit when None.
 
     Returns:
         The new session: paused, same settings, name shortened to fit 100 characters.
 
     Raises:
         SessionNotFound: If the source is missing or someone else's.
+        SessionRuleError: If the user already has `max_sessions` sessions.
     """
     now = _now(now_ms)
     with db.begin():
         source = owned_session(db, user_id, session_id)
+        _check_room(db, user_id, max_sessions)
         row = ModelSession(
             user_id=user_id, name=copy_name(source.name), status="paused",
             settings=stored_settings(source.settings), created_at=now, updated_at=now,
@@ -210,12 +228,8 @@ def delete_session(*, db: Session, user_id: int, session_id: int) -> None:
         SessionRuleError: If it is the user's last session.
     """
     with db.begin():
-        # The user row is the per-user mutex: two concurrent deletes cannot both pass the check.
-        db.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+        remaining = _locked_count(db, user_id)
         row = owned_session(db, user_id, session_id, lock=True)
-        remaining = db.exec(
-            select(func.count()).select_from(ModelSession).where(ModelSession.user_id == user_id)
-        ).one()
         if remaining <= 1:
             raise SessionRuleError("You cannot delete your last session")
         db.delete(row)

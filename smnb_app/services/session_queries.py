@@ -22,7 +22,7 @@ from smnb_app.services.session_views import (
 )
 
 MAX_PAGE_SIZE = 100
-_MAX_ID = 2**63 - 1
+MAX_SESSION_ID = 2**63 - 1
 
 
 def validate_status(status: Any) -> str:
@@ -62,7 +62,7 @@ def owned_session(
     # A malformed id is answered exactly like someone else's: it reveals nothing.
     if isinstance(session_id, bool) or not isinstance(session_id, int):
         raise SessionNotFound()
-    if not 0 < session_id <= _MAX_ID:
+    if not 0 < session_id <= MAX_SESSION_ID:
         raise SessionNotFound()
     stmt = select(ModelSession).where(
         ModelSession.id == session_id, ModelSession.user_id == user_id

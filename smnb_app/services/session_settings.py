@@ -66,7 +66,16 @@ def stored_settings(raw: Any) -> dict[str, Any]:
     return {key: stored.get(key, default) for key, default in _DEFAULTS.items()}
 
 
-def _problem(key: str, value: Any) -> str | None:
+def setting_problem(key: str, value: Any) -> str | None:
+    """What is wrong with one setting's value, checked without converting it.
+
+    Args:
+        key: One of `SETTING_KEYS`.
+        value: The value as received.
+
+    Returns:
+        A message such as "temperature must be between 0 and 2", or None when it is valid.
+    """
     if key in _CHOICES:
         if not isinstance(value, str) or value not in _CHOICES[key]:
             return f"{key} must be one of: {', '.join(_CHOICES[key])}"
@@ -103,7 +112,7 @@ def validate_settings(changes: Any) -> dict[str, Any]:
     problems += [
         problem
         for key in SETTING_KEYS
-        if key in changes and (problem := _problem(key, changes[key])) is not None
+        if key in changes and (problem := setting_problem(key, changes[key])) is not None
     ]
     if problems:
         raise SessionValidationError("; ".join(problems))

@@ -6,6 +6,7 @@ Each public function runs one transaction of its own (`with db.begin():`), see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from smnb_app.db import ModelSession, User, epoch_ms
 from smnb_app.services.session_settings import default_settings
 
 LAST_ACTIVE_THROTTLE_MS = 60_000
+_SURROGATES = re.compile("[\ud800-\udfff]")
 WELCOME_SESSION_NAME = "Welcome Session"
 UNKNOWN_USER_NAME = "Unknown User"
 
@@ -55,8 +57,11 @@ class AuthUser:
 def _text(claims: Mapping[str, Any], *keys: str) -> str | None:
     for key in keys:
         value = claims.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str):
+            # JSON may escape a lone surrogate, which no database can store as UTF-8.
+            clean = _SURROGATES.sub("", value).strip()
+            if clean:
+                return clean
     return None
 
 

@@ -8,24 +8,32 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
+
+from reflex.config import get_config
+from sqlmodel import Session
 
 from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
 from smnb_app.auth.clerk_api import ClerkApiError, ClerkBackendApi
 from smnb_app.auth.dev_provider import DevIdentityProvider
+from smnb_app.auth.dev_routes import DevRoutePolicy
 from smnb_app.db.engine import session_scope
+from smnb_app.net.client_address import is_loopback_host
+from smnb_app.net.origins import app_origins
+from smnb_app.secure_files import UnsafeFileError, load_or_create_secret
 from smnb_app.services.users import Identity, identity_from_claims
 from smnb_app.settings import Settings, get_settings
-from sqlmodel import Session
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
-def verifier_config(settings: Settings) -> VerifierConfig:
+def verifier_config(settings: Settings, origins: tuple[str, ...]) -> VerifierConfig:
     """The verifier configuration for the active identity provider.
 
     Args:
         settings: The validated settings.
+        origins: The app's own origins: the only authorized parties (`azp`) accepted.
 
     Returns:
         The configuration: the dev issuer's JWKS over HTTP, or Clerk's PEM/JWKS.
@@ -36,15 +44,25 @@ def verifier_config(settings: Settings) -> VerifierConfig:
         jwks_url=settings.jwks_url,
         jwt_key=settings.clerk_jwt_key if clerk else None,
         secret_key=settings.clerk_secret_key if clerk else None,
-        authorized_parties=settings.clerk_authorized_parties if clerk else (),
+        authorized_parties=origins,
         clock_skew_s=settings.clock_skew_s,
     )
 
 
 @lru_cache(maxsize=1)
+def get_app_origins() -> tuple[str, ...]:
+    """The app's own origins: `CLERK_AUTHORIZED_PARTIES`, else derived from Reflex's `deploy_url`.
+
+    Returns:
+        The origins; the first is the canonical one (the dev provider's `azp`).
+    """
+    return app_origins(get_config().deploy_url, get_settings().authorized_parties)
+
+
+@lru_cache(maxsize=1)
 def get_verifier() -> TokenVerifier:
     """The process-wide token verifier (its JWKS and token caches are shared by every tab)."""
-    return TokenVerifier(verifier_config(get_settings()))
+    return TokenVerifier(verifier_config(get_settings(), get_app_origins()))
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +76,74 @@ def get_dev_provider() -> DevIdentityProvider:
         store_path=key_path.with_name("dev_sessions.sqlite3"),
         lifetime_s=settings.dev_token_lifetime_s,
     )
+
+
+def dev_route_policy() -> DevRoutePolicy:
+    """Who may call the dev provider's sign-in routes, from the settings and the app's origins."""
+    settings = get_settings()
+    return DevRoutePolicy(
+        origins=get_app_origins(),
+        trusted_proxies=settings.trusted_proxies,
+        allow_remote=settings.dev_auth_allow_remote,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_link_secret() -> bytes:
+    """The secret that keys each user's tab registry: `SMNB_LINK_SECRET`, else one kept on disk.
+
+    The file lives next to the dev issuer's key: one secret per deployment directory, shared by
+    its workers (the first worker's wins).
+
+    Raises:
+        UnsafeFileError: The stored secret is exposed.
+    """
+    settings = get_settings()
+    if settings.link_secret:
+        return settings.link_secret.encode()
+    path = Path(settings.dev_key_path).with_name("link_secret")
+    return load_or_create_secret(path, name="the link secret (or set SMNB_LINK_SECRET)")
+
+
+def start_up_warnings(settings: Settings, origins: tuple[str, ...]) -> list[str]:
+    """What an operator should know about a configuration that runs but looks unintended.
+
+    Args:
+        settings: The validated settings.
+        origins: The app's own origins.
+
+    Returns:
+        One line per concern (none in development).
+    """
+    if not settings.production:
+        return []
+    warnings = []
+    if settings.auth_provider == "dev":
+        warnings.append("the passwordless dev sign-in runs in production mode (SMNB_ALLOW_DEV_AUTH_IN_PROD=1); "
+                        "anyone who reaches it can sign in as anyone it is allowed to answer")
+    if all(is_loopback_host(urlsplit(origin).netloc) for origin in origins):
+        warnings.append(f"production mode accepts tokens for {origins[0]} only; set REFLEX_DEPLOY_URL (or "
+                        "CLERK_AUTHORIZED_PARTIES) to the public origin unless this machine is all there is")
+    return warnings
+
+
+def load_secrets_or_exit() -> None:
+    """Load the secrets kept on disk at start-up, or stop with one line per exposed file.
+
+    Raises:
+        SystemExit: Naming each file and what to fix (printed to stderr, exit status 1).
+    """
+    loaders = [get_link_secret]
+    if get_settings().auth_provider == "dev":
+        loaders.append(get_dev_provider)
+    problems = []
+    for load in loaders:
+        try:
+            load()
+        except UnsafeFileError as exc:
+            problems.append(f"  {exc}")
+    if problems:
+        raise SystemExit("smnb_app: unsafe files:\n" + "\n".join(problems))
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """The sessions page state: per-tab UI state and the actions that change the user's sessions.
 
-Each action takes the user from `AuthState.verified_user_id()` and makes exactly one service
+Each action takes the user from `AuthState._verified_user_id()` and makes exactly one service
 call; a session id from the browser only ever reaches a service together with that verified
 id, so naming someone else's session is answered "Session not found". After a change the tab
 re-reads its own list and the counts, then hands both news to the user's other tabs
@@ -22,7 +22,8 @@ from smnb_app.services import sessions as svc
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions_listing import SessionsListing
 from smnb_app.state.sessions_panels import SessionsPanels
-from smnb_app.state.sessions_rows import setting_value
+from smnb_app.settings import get_settings
+from smnb_app.state.sessions_rows import session_ref, setting_key, setting_value
 from smnb_app.state.sessions_sync import SessionsLink, broadcast, link_token, user_scoped
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
     @rx.event
     def create(self):
         """Create a session with the default name and settings."""
-        return self._mutate("create", lambda db, uid: svc.create_session(db=db, user_id=uid))
+        limit = get_settings().max_sessions_per_user
+        return self._mutate("create", lambda db, uid: svc.create_session(db=db, user_id=uid, max_sessions=limit))
 
     @rx.event
     def save_rename(self, form_data: dict):
@@ -118,11 +120,12 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             key: The setting's name.
             value: The control's value (sliders send a one-item list).
         """
-        # A forged non-string key must reach the service (which refuses it), not crash here.
-        changes = {str(key): setting_value(str(key), value)}
+        session_id, key = session_ref(session_id), setting_key(key)
         return self._mutate(
             f"settings-{session_id}",
-            lambda db, uid: svc.update_settings(db=db, user_id=uid, session_id=session_id, changes=changes),
+            lambda db, uid: svc.update_settings(
+                db=db, user_id=uid, session_id=session_id, changes={key: setting_value(key, value)}
+            ),
         )
 
     @rx.event
@@ -133,6 +136,7 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             session_id: The session to change.
             status: active, paused or archived.
         """
+        session_id = session_ref(session_id)
         return self._mutate(
             f"status-{session_id}",
             lambda db, uid: svc.set_status(db=db, user_id=uid, session_id=session_id, status=status),
@@ -145,9 +149,10 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
         Args:
             session_id: The session to copy.
         """
+        session_id, limit = session_ref(session_id), get_settings().max_sessions_per_user
         return self._mutate(
             f"duplicate-{session_id}",
-            lambda db, uid: svc.duplicate_session(db=db, user_id=uid, session_id=session_id),
+            lambda db, uid: svc.duplicate_session(db=db, user_id=uid, session_id=session_id, max_sessions=limit),
         )
 
     @rx.event

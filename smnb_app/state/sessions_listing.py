@@ -42,7 +42,7 @@ class SessionsListing(rx.State, mixin=True):
     _loaded_for: int = 0
 
     async def _acting_user(self) -> int | None:
-        return (await self.get_state(AuthState)).verified_user_id()
+        return (await self.get_state(AuthState))._verified_user_id()
 
     def _show(self, listing: Listing, user_id: int) -> None:
         self.sessions = list(listing.rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.state.sessions_rows import SessionRow
+from smnb_app.state.sessions_rows import SessionRow, session_ref
 
 
 class SessionsPanels(rx.State, mixin=True):
@@ -32,7 +32,7 @@ class SessionsPanels(rx.State, mixin=True):
         Args:
             session_id: The session to rename.
         """
-        self.editing_id = session_id
+        self.editing_id = session_ref(session_id)
 
     @rx.event
     def cancel_rename(self):
@@ -46,6 +46,7 @@ class SessionsPanels(rx.State, mixin=True):
         Args:
             session_id: The session whose panel to toggle.
         """
+        session_id = session_ref(session_id)
         self.settings_id = 0 if self.settings_id == session_id else session_id
 
     @rx.event
@@ -55,6 +56,7 @@ class SessionsPanels(rx.State, mixin=True):
         Args:
             session_id: The session to delete.
         """
+        session_id = session_ref(session_id)
         self.confirm_delete_id = session_id
         self.confirm_delete_name = next(
             (row.name for row in self.sessions if row.id == session_id), "this session"

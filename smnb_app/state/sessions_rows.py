@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 from sqlmodel import Session
 
 from smnb_app.db import SESSION_STATUSES
-from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES
-from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionView, list_sessions
+from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES, setting_problem
+from smnb_app.services.session_queries import MAX_SESSION_ID
+from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionValidationError, SessionView, list_sessions
 
 __all__ = [
     "CONTROL_MODES", "MODELS", "PAGE_SIZE", "SETTING_RANGES", "STATUS_FILTERS", "Listing", "SessionRow",
-    "load_listing", "load_page", "row_from_view", "setting_value", "status_for_filter",
+    "load_listing", "load_page", "row_from_view", "session_ref", "setting_key", "setting_value",
+    "status_for_filter",
 ]
 
 PAGE_SIZE = 20
+MAX_SETTING_KEY = 32
 STATUS_FILTERS: tuple[str, ...] = ("all", *SESSION_STATUSES)
 # Float settings come from sliders; rounding drops binary noise such as 0.7000000000000001.
 _FLOAT_DIGITS = 4
@@ -99,27 +101,62 @@ def status_for_filter(status_filter: str) -> str | None:
     return None if status_filter == "all" else status_filter
 
 
-def setting_value(key: str, raw: Any) -> Any:
-    """Turn a control's value into the value the service expects.
+def session_ref(raw: Any) -> int:
+    """A session id from the browser, as the tab keeps it; anything but a plausible id is 0.
 
-    Sliders send a list of numbers; max_tokens must reach the service as an int. Anything
-    that does not look like a number is passed on unchanged for the service to reject.
+    Ownership is the service's business (0 is "Session not found"); this only keeps forged
+    payloads (a megabyte of text, a dict) out of the tab's state and its messages.
+
+    Args:
+        raw: What the browser sent.
+
+    Returns:
+        The id, or 0.
+    """
+    return raw if type(raw) is int and 0 < raw <= MAX_SESSION_ID else 0
+
+
+def setting_key(raw: Any) -> str:
+    """A setting's name from the browser, short enough to quote in a refusal.
+
+    Every real setting name is shorter than the cut, so a cut name stays unknown.
+
+    Args:
+        raw: What the browser sent.
+
+    Returns:
+        The name (at most 32 characters), or "?" for anything but a string.
+    """
+    return raw[:MAX_SETTING_KEY] if isinstance(raw, str) else "?"
+
+
+def setting_value(key: str, raw: Any) -> Any:
+    """Turn a control's value into the value the service expects, checking numbers first.
+
+    Sliders send a list of numbers; max_tokens must reach the service as an int. A number is
+    checked for type and range before anything converts it, so no huge integer, NaN or
+    infinity gets near `float()` or `int()`. Choices (model, control mode) and unknown keys
+    pass unchanged for the service to judge.
 
     Args:
         key: The setting's name.
         raw: What the control sent.
 
     Returns:
-        The value to validate and store.
+        The value to store.
+
+    Raises:
+        SessionValidationError: A numeric setting that is not a number in its range.
     """
     value = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if key not in SETTING_RANGES:
         return value
-    if key == "max_tokens":
-        return int(value) if float(value).is_integer() else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return value
-    return round(float(value), _FLOAT_DIGITS)
+    if key == "max_tokens" and type(value) is float and value.is_integer():
+        value = int(value)  # is_integer() is False for NaN and infinities
+    problem = setting_problem(key, value)
+    if problem is not None:
+        raise SessionValidationError(problem)
+    return value if key == "max_tokens" else round(float(value), _FLOAT_DIGITS)
 
 
 def load_page(db: Session, *, user_id: int, status: str | None, cursor: str | None) -> Listing:

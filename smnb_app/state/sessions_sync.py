@@ -20,12 +20,9 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-import os
-import secrets
 import time
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
-from pathlib import Path
+from functools import partial
 
 import reflex as rx
 from reflex.istate.manager import get_state_manager
@@ -33,7 +30,7 @@ from reflex.state import BaseState
 
 from smnb_app.services.sessions import StatusCounts, count_sessions
 from smnb_app.settings import get_settings
-from smnb_app.state.runtime import run_db
+from smnb_app.state.runtime import get_link_secret, run_db
 
 logger = logging.getLogger(__name__)
 
@@ -81,26 +78,6 @@ def user_scoped(cls: type[BaseState]) -> type[BaseState]:
     return cls
 
 
-@lru_cache(maxsize=1)
-def _link_secret() -> bytes:
-    if configured := get_settings().link_secret:
-        return configured.encode()
-    # Next to the dev issuer's key: one secret per deployment directory, shared by its workers.
-    path = Path(get_settings().dev_key_path).with_name("link_secret")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f"link_secret.{os.getpid()}.tmp")
-        draft.write_bytes(secrets.token_bytes(32))
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)  # atomic: the first worker's secret wins
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_bytes()
-
-
 def link_token(user_id: int) -> str:
     """The state-manager token of a user's tab registry: unguessable without the server secret.
 
@@ -110,7 +87,7 @@ def link_token(user_id: int) -> str:
     Returns:
         "user<id>k<hmac hex>", without underscores (Reflex splits state keys on them).
     """
-    digest = hmac.new(_link_secret(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(get_link_secret(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
     return f"user{user_id}k{digest[:40]}"
 
 
@@ -142,7 +119,7 @@ async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
     client, now = state.router.session.client_token, _now_ms()
     if previous and previous != token:
         await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
-    await _edit_tabs(token, lambda tabs: tabs.update({client: now}))
+    await _edit_tabs(token, partial(register_tab, client=client, now_ms=now, limit=get_settings().max_tabs_per_user))
     if not fresh and previous == token:
         return
     link._token = token
@@ -153,6 +130,27 @@ async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
     except Exception:
         # Signing in must not fail for the counts; the next change of a session sends them.
         logger.exception("could not count the user's sessions")
+
+
+def register_tab(tabs: dict[str, int], *, client: str, now_ms: int, limit: int) -> None:
+    """Register (or renew) a tab in a user's registry, keeping at most `limit` tabs.
+
+    A browser picks its own client token, so one user could register tabs without end and make
+    every change fan out to all of them; beyond the limit the longest-silent tabs are dropped
+    (a dropped tab that is still open registers again with its next token).
+
+    Args:
+        tabs: The registry, changed in place: client token -> last registration (epoch ms).
+        client: The registering tab's client token.
+        now_ms: The current time in epoch ms.
+        limit: `SMNB_MAX_TABS_PER_USER`.
+    """
+    tabs[client] = now_ms
+    excess = len(tabs) - limit
+    if excess > 0:
+        for stale in sorted(tabs, key=tabs.__getitem__)[:excess]:
+            if stale != client:
+                del tabs[stale]
 
 
 def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:

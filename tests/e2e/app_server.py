@@ -52,6 +52,7 @@ class AppServer:
     database_url: str
     log_path: Path
     process: subprocess.Popen
+    workdir: Path
 
     def log_size(self) -> int:
         """The log's current length in bytes, to read what a test added."""
@@ -64,9 +65,7 @@ class AppServer:
             offset: Where in the log to start reading.
             allowed: Texts that excuse an entry containing them (a test provoking that error).
         """
-        with self.log_path.open("rb") as log:
-            log.seek(offset)
-            lines = log.read().decode(errors="replace").splitlines()
+        lines = self.lines_since(offset)
         entries: list[str] = []
         index = 0
         while index < len(lines):
@@ -85,6 +84,18 @@ class AppServer:
             if not any(text in entry for text in allowed):
                 entries.append(entry)
         return entries
+
+    def lines_since(self, offset: int, text: str = "") -> list[str]:
+        """Log lines written after `offset`, those containing `text` when given."""
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            lines = log.read().decode(errors="replace").splitlines()
+        return [line for line in lines if text in line]
+
+    def secrets_since(self, offset: int, secrets: list[str]) -> list[str]:
+        """Log lines written after `offset` that contain one of `secrets` (shown shortened)."""
+        return [f"{secret[:12]}... in: {line[:200]}" for line in self.lines_since(offset)
+                for secret in secrets if secret in line]
 
     def stop(self) -> None:
         """Stop the app and everything it started."""
@@ -138,7 +149,7 @@ def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None, port: i
              "--backend-port", str(port), "--loglevel", "info"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    server = AppServer(url, database_url, log_path, process)
+    server = AppServer(url, database_url, log_path, process, workdir)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import BrowserContext, Route
 
 from smnb_app.auth.issuer import TokenIssuer, new_session_id
+from tests.e2e.helpers import SECRETS
 from tests.support.clerk_backend import ClerkBackendServer, clerk_user
 
 FRONTEND_API = "clerk.example.test"
@@ -49,6 +50,7 @@ class FakeFrontendApi:
 
     def register(self, email: str) -> str:
         """Create (or keep) the user of `email`: `ada.lovelace@...` is Ada Lovelace."""
+        SECRETS.append(email)
         user_id = user_id_for(email)
         first, _, last = email.split("@")[0].replace(".", " ").title().partition(" ")
         self.backend.users.setdefault(user_id, clerk_user(
@@ -70,7 +72,9 @@ class FakeFrontendApi:
             self.sessions.pop(match.group(1))
             self._reply(route, 200, {})
         else:
-            self._reply(route, 200, {"jwt": self.issuer.issue(sub=user_id, sid=match.group(1), azp=self.azp)})
+            token = self.issuer.issue(sub=user_id, sid=match.group(1), azp=self.azp)
+            SECRETS.append(token)
+            self._reply(route, 200, {"jwt": token})
 
     def _start_session(self, email: str) -> dict:
         user_id = self.register(email)

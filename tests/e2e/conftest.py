@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, start_app
+from tests.e2e.helpers import CSP_VIOLATION_SCRIPT, SECRETS, remember_tokens
 
 expect.set_options(timeout=15_000)
 
@@ -39,12 +40,15 @@ APP_FIXTURES = ("app_server", "clerk_app_server")
 
 @pytest.fixture(autouse=True)
 def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors: tuple[str, ...]) -> Iterator[None]:
-    """Fail a browser test when a server it used logged an error while it ran."""
+    """Fail a browser test when a server it used logged an error, or a token or email, while it ran."""
     servers: list[AppServer] = [request.getfixturevalue(name) for name in APP_FIXTURES if name in request.fixturenames]
     offsets = [server.log_size() for server in servers]
+    secrets_before = len(SECRETS)
     yield
     errors = [error for server, offset in zip(servers, offsets) for error in server.errors_since(offset, allowed_server_errors)]
     assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
+    leaks = [leak for server, offset in zip(servers, offsets) for leak in server.secrets_since(offset, SECRETS[secrets_before:])]
+    assert not leaks, "the server logged tokens or emails:\n" + "\n".join(leaks[:20])
 
 
 class PageErrors:
@@ -59,8 +63,10 @@ class PageErrors:
         self.allowed.append(text)
 
     def watch(self, page: Page) -> Page:
+        page.add_init_script(CSP_VIOLATION_SCRIPT)
         page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
+        page.on("response", remember_tokens)
         return page
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-import uuid
 import sqlite3
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Page, Response, WebSocketRoute, expect
 
+T = TypeVar("T")
 # A Socket.IO event frame on Reflex's `/_event` namespace.
 EVENT_FRAME = "42/_event,"
 # Records when each data-testid first appears, measured inside the page (not by test polling).
@@ -24,9 +28,33 @@ new MutationObserver(record).observe(document, {subtree: true, childList: true, 
 """
 
 
+# Every email and session token the browser tests use: none of them may appear in a server log.
+SECRETS: list[str] = []
+# Any Content-Security-Policy violation in a page becomes a console error, which fails the test.
+CSP_VIOLATION_SCRIPT = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`);
+});
+"""
+
+
 def unique_email(label: str) -> str:
     """A fresh user's email, so tests sharing one app never meet each other's users."""
-    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+    email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+    SECRETS.append(email)
+    return email
+
+
+def remember_tokens(response: Response) -> None:
+    """Record the session tokens the dev provider hands a page (a response listener)."""
+    if "/dev-auth/" not in response.url or response.request.method != "POST" or not response.ok:
+        return
+    try:
+        token = response.json().get("token")
+    except Exception:  # noqa: BLE001 - a body that is not JSON carries no token
+        return
+    if isinstance(token, str):
+        SECRETS.append(token)
 
 
 def sign_in(page: Page, *, email: str, name: str, path: str = "/sign-in") -> None:
@@ -47,6 +75,17 @@ def db_rows(database_url: str, sql: str, *params: object) -> list[tuple]:
     """Rows of a query against the app's SQLite database."""
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
         return connection.execute(sql, params).fetchall()
+
+
+def eventually(read: Callable[[], T], expected: T, timeout_s: float = 10.0) -> T:
+    """Poll `read` until it returns `expected` (for writes the server makes in the background)."""
+    end = time.monotonic() + timeout_s
+    value = read()
+    while value != expected and time.monotonic() < end:
+        time.sleep(0.05)
+        value = read()
+    assert value == expected
+    return value
 
 
 def user_id(database_url: str, email: str) -> int:
@@ -92,5 +131,9 @@ class SocketTap:
 
     def forge(self, name: str, payload: dict) -> None:
         """Send an event over the page's own socket, as a tampering browser could."""
+        self.send_raw(json.dumps(["event", {"name": name, "payload": payload}]))
+
+    def send_raw(self, packet: str) -> None:
+        """Send any Socket.IO event packet (the JSON after the namespace) over the page's socket."""
         assert self.server is not None, "the page has no websocket yet"
-        self.server.send(EVENT_FRAME + json.dumps(["event", {"name": name, "payload": payload}]))
+        self.server.send(EVENT_FRAME + packet)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, db_rows, seen, sign_in, unique_email
+from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, db_rows, eventually, seen, sign_in, unique_email, user_id
 
 
 def test_sign_in_shows_spinner_then_protected_content_and_records_user(new_page, app_server):
@@ -75,11 +75,14 @@ def test_protected_page_redirects_signed_out_user_and_returns_after_sign_in(new_
     expect(page.get_by_test_id("user-name")).to_have_text("Ida Rhodes")
 
 
-def test_expired_token_that_is_not_refreshed_drops_to_sign_in_prompt(new_page, page_errors):
+def test_expired_token_that_is_not_refreshed_drops_to_sign_in_prompt(new_page, page_errors, app_server):
     page_errors.allow("Failed to load resource")
-    page = new_page()
-    sign_in(page, email=unique_email("kay"), name="Kay McNulty")
+    page, email = new_page(), unique_email("kay")
+    sign_in(page, email=email, name="Kay McNulty")
     # The provider stops answering refreshes: the 15 s token (plus 2 s skew) runs out on the server.
     page.route("**/dev-auth/tokens", lambda route: route.abort())
     expect(page.get_by_test_id("sign-in-prompt")).to_be_visible(timeout=40_000)
     expect(page.get_by_test_id("protected-content")).to_have_count(0)
+    kinds = "SELECT kind FROM auth_events WHERE user_id = ? ORDER BY id"
+    eventually(lambda: db_rows(app_server.database_url, kinds, user_id(app_server.database_url, email)),
+               [("sign_in",), ("session_expired",)])

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import json
-import shutil
-import subprocess
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 import reflex as rx
@@ -23,10 +19,11 @@ from smnb_app.components.clerk import (
     sign_up_form,
 )
 from smnb_app.settings import Settings
-from smnb_app.state.auth import AuthState, safe_next_path
+from smnb_app.state.auth import AuthState
 from tests.support.settings import publishable_key
 
 ROOT = Path(__file__).resolve().parents[2]
+BRIDGE_EVENTS = (AuthState.set_session_token, AuthState.dev_sign_in_started, AuthState.dev_sign_in_failed)
 KEY = publishable_key("clerk.example.com")
 
 
@@ -68,33 +65,18 @@ def test_components_are_imported_from_the_pinned_package() -> None:
     assert [tag.tag for tag in imports[CLERK_REACT_PACKAGE]] == ["UserButton"]
 
 
-@pytest.mark.parametrize(
-    "next_param",
-    [None, "/sessions", "/sessions?page=2", "//evil.example", "https://evil.example", "/a\\b", "/sign-in",
-     "/sign-in?next=/x", "dashboard", ""],
-)
-def test_redirect_after_sign_in_follows_the_servers_rule(next_param: str | None) -> None:
-    node = shutil.which("node", path=str(ROOT / ".venv" / "bin")) or shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    search = "" if next_param is None else "?" + urlencode({"next": next_param})
-    script = f"const window = {{location: {{search: {json.dumps(search)}}}}}; console.log({AFTER_SIGN_IN_URL!s});"
-    result = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True)
-    assert result.stdout.strip() == safe_next_path(next_param)
-
-
 @pytest.mark.parametrize(("provider", "tag"), [("dev", "DevTokenBridge"), ("clerk", "ClerkTokenBridge")])
 def test_token_bridge_follows_the_configured_provider(monkeypatch, provider: str, tag: str) -> None:
     settings = Settings(auth_provider=provider, clerk_publishable_key=KEY if provider == "clerk" else None)
     monkeypatch.setattr(bridge_module, "get_settings", lambda: settings)
-    bridge = bridge_module.token_bridge(AuthState.set_session_token)
+    bridge = bridge_module.token_bridge(*BRIDGE_EVENTS)
     assert bridge.tag == tag
     assert "onToken" in str(bridge)
 
 
 def test_clerk_bridge_is_told_about_every_new_websocket_connection(monkeypatch) -> None:
     monkeypatch.setattr(bridge_module, "get_settings", lambda: Settings(auth_provider="clerk", clerk_publishable_key=KEY))
-    rendered = str(bridge_module.token_bridge(AuthState.set_session_token))
+    rendered = str(bridge_module.token_bridge(*BRIDGE_EVENTS))
     assert f"connectionId:{rx.State.router.session.session_id!s}" in rendered
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from smnb_app.auth import TokenVerifier, VerifierConfig
 from smnb_app.auth.dev_provider import DevAuthError, DevIdentityProvider, user_id_for_email
-from smnb_app.auth.dev_routes import dev_auth_routes
+from smnb_app.auth.dev_routes import DevRoutePolicy, dev_auth_routes
 from tests.support.auth import decode_part
 from tests.support.clock import FakeClock
 
@@ -48,10 +48,16 @@ def test_token_has_clerk_session_shape(provider: DevIdentityProvider, clock: Fak
     assert issued.token.expires_in == 60
 
 
-def client_for(provider: DevIdentityProvider) -> httpx.AsyncClient:
-    """An HTTP client talking to the provider's routes through ASGI, as the app mounts them."""
-    routes = dev_auth_routes(provider, prefix="/dev-auth")
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=routes), base_url="http://localhost:8000")
+def client_for(
+    provider: DevIdentityProvider, *, peer: str = "127.0.0.1", policy: DevRoutePolicy | None = None
+) -> httpx.AsyncClient:
+    """An HTTP client talking to the provider's routes through ASGI, as the app's own page does."""
+    routes = dev_auth_routes(provider, prefix="/dev-auth", policy=policy or DevRoutePolicy(origins=(ORIGIN,)))
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=routes, client=(peer, 50123)),
+        base_url="http://localhost:8000",
+        headers={"Origin": ORIGIN},
+    )
 
 
 async def test_tokens_verify_with_the_verifier_over_http(provider: DevIdentityProvider, clock: FakeClock):
@@ -132,8 +138,7 @@ def test_key_and_sessions_survive_a_restart(tmp_path: Path, provider: DevIdentit
 
 async def test_routes_sign_in_refresh_and_sign_out(provider: DevIdentityProvider):
     client = client_for(provider)
-    signed_in = await client.post("/dev-auth/sign-in", json={"email": "ada@example.com", "name": "Ada"},
-                            headers={"Origin": ORIGIN})
+    signed_in = await client.post("/dev-auth/sign-in", json={"email": "ada@example.com", "name": "Ada"})
     assert signed_in.status_code == 200
     credential = {k: signed_in.json()[k] for k in ("session_id", "secret")}
     assert decode_part(signed_in.json()["token"].split(".")[1])["azp"] == ORIGIN
@@ -147,7 +152,8 @@ async def test_routes_sign_in_refresh_and_sign_out(provider: DevIdentityProvider
 
 async def test_routes_refuse_malformed_requests(provider: DevIdentityProvider):
     client = client_for(provider)
-    assert (await client.post("/dev-auth/sign-in", content=b"not json")).status_code == 400
+    json_headers = {"Content-Type": "application/json"}
+    assert (await client.post("/dev-auth/sign-in", content=b"not json", headers=json_headers)).status_code == 400
     assert (await client.post("/dev-auth/sign-in", json=["ada@example.com"])).status_code == 400
     assert (await client.post("/dev-auth/sign-in", json={"email": 7})).status_code == 400
     assert (await client.post("/dev-auth/tokens", json={"session_id": "sess_x", "secret": "y"})).status_code == 401

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from smnb_app.auth.issuer import SigningKey, TokenIssuer, jwks, new_session_id, new_user_id
 from smnb_app.auth.keys import parse_jwks
+from smnb_app.secure_files import UnsafeFileError
 from tests.support.auth import (
     ISSUER,
     ORIGIN,
@@ -97,30 +98,27 @@ def test_override_knobs_shape_header_and_claims() -> None:
 
 def test_generated_key_id_is_the_stable_thumbprint(tmp_path: Path) -> None:
     key = SigningKey.generate(key_size=2048)
-    key.save(tmp_path / "key.pem")
-    assert SigningKey.from_pem((tmp_path / "key.pem").read_bytes()).kid == key.kid
+    assert SigningKey.from_pem(key.private_pem()).kid == key.kid
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", key.kid)
 
 
-def test_saved_key_is_owner_only_and_never_overwritten(tmp_path: Path) -> None:
-    path = tmp_path / "keys" / "dev.pem"
-    signing_key(0).save(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with pytest.raises(FileExistsError):
-        signing_key(1).save(path)
-    assert (
-        SigningKey.from_pem(path.read_bytes()).private_key.private_numbers()
-        == signing_key(0).private_key.private_numbers()
-    )
-    assert [p.name for p in path.parent.iterdir()] == ["dev.pem"]
-
-
 def test_load_or_create_creates_once_then_reloads(tmp_path: Path) -> None:
-    path = tmp_path / "dev.pem"
+    path = tmp_path / "keys" / "dev.pem"
     created = SigningKey.load_or_create(path)
     reloaded = SigningKey.load_or_create(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert (reloaded.kid, reloaded.public_pem()) == (created.kid, created.public_pem())
+    assert [p.name for p in path.parent.iterdir()] == ["dev.pem"]
+
+
+def test_load_or_create_refuses_a_key_others_can_read(tmp_path: Path) -> None:
+    path = tmp_path / "dev.pem"
+    SigningKey.load_or_create(path)
+    path.chmod(0o640)
+    with pytest.raises(UnsafeFileError, match=r"SMNB_DEV_KEY_PATH: .*dev.pem is accessible by group or others; "
+                                              r"run `chmod 600 .*dev.pem`"):
+        SigningKey.load_or_create(path, name="SMNB_DEV_KEY_PATH")
 
 
 def test_jwks_publishes_verifiable_public_keys_only() -> None:

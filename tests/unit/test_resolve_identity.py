@@ -8,6 +8,7 @@ import pytest
 
 from smnb_app.auth import SessionClaims
 from smnb_app.auth.clerk_api import ClerkBackendApi
+from smnb_app.services.users import identity_from_claims
 from smnb_app.settings import Settings
 from smnb_app.state import runtime
 from tests.support.auth import ISSUER, issuer_for, pem_verifier
@@ -77,3 +78,9 @@ def test_backend_api_is_used_only_in_clerk_mode_with_a_secret_key(monkeypatch, s
         assert (runtime.get_clerk_api() is not None) == has_api
     finally:
         runtime.get_clerk_api.cache_clear()
+
+
+def test_lone_surrogates_in_profile_claims_are_dropped_before_they_reach_the_database() -> None:
+    identity = identity_from_claims(issuer="https://i.test", subject="user_1",
+                                    claims={"name": "Ada\ud800 L", "email": "\udfff", "picture": "https://p/\ud83d"})
+    assert (identity.name, identity.email, identity.avatar_url) == ("Ada L", None, "https://p/")

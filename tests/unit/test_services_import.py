@@ -1,4 +1,4 @@
-"""The data layer imports without Reflex (checked in a clean interpreter)."""
+"""The data layer and the HTTP-edge helpers import without Reflex (checked in a clean interpreter)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ def test_services_and_db_import_without_reflex() -> None:
     code = (
         "import sys\n"
         "import smnb_app.services.users, smnb_app.services.sessions, smnb_app.db\n"
-        "import smnb_app.db.migrate, smnb_app.services.session_commands\n"
-        "loaded = sorted(m for m in sys.modules if m == 'reflex' or m.startswith('reflex.'))\n"
+        "import smnb_app.db.migrate, smnb_app.services.session_commands, smnb_app.services.audit\n"
+        "import smnb_app.net.security_headers, smnb_app.net.next_path, smnb_app.net.origins\n"
+        "import smnb_app.net.client_address, smnb_app.net.token_bucket, smnb_app.secure_files\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('reflex', 'reflex_base'))\n"
         "assert not loaded, loaded\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT,

@@ -65,16 +65,32 @@ def test_setting_value_normalizes_control_values(key: str, raw, expected) -> Non
     assert value == expected and type(value) is type(expected)
 
 
-@pytest.mark.parametrize("raw", [[300.5], True, "2048", [1, 2], None])
-def test_setting_value_passes_anything_else_on_for_the_service_to_refuse(raw) -> None:
-    value = setting_value("max_tokens", raw)
-    assert value == (raw[0] if raw == [300.5] else raw)
-    with pytest.raises(svc.SessionValidationError):
-        svc.update_settings(db=None, user_id=1, session_id=1, changes={"max_tokens": value})  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("max_tokens", [300.5], "max_tokens must be an integer"),
+        ("max_tokens", True, "max_tokens must be an integer"),
+        ("max_tokens", "2048", "max_tokens must be an integer"),
+        ("max_tokens", [1, 2], "max_tokens must be an integer"),
+        ("max_tokens", None, "max_tokens must be an integer"),
+        ("max_tokens", 10**400, "max_tokens must be between 256 and 4096"),
+        ("max_tokens", [1e308], "max_tokens must be between 256 and 4096"),
+        ("max_tokens", math.inf, "max_tokens must be an integer"),
+        ("temperature", [math.nan], "temperature must be a finite number"),
+        ("temperature", -math.inf, "temperature must be a finite number"),
+        ("temperature", 10**400, "temperature must be between 0 and 2"),
+        ("top_p", {"a": 1}, "top_p must be a number"),
+        ("presence_penalty", -(10**30), "presence_penalty must be between -2 and 2"),
+    ],
+)
+def test_numbers_are_refused_before_any_conversion(key: str, raw, message: str) -> None:
+    with pytest.raises(svc.SessionValidationError, match=f"^{message}$"):
+        setting_value(key, raw)
 
 
-def test_setting_value_keeps_non_finite_numbers_for_the_service() -> None:
-    assert math.isnan(setting_value("temperature", [math.nan]))
+@pytest.mark.parametrize(("key", "raw"), [("model", ["gpt-5"]), ("control_mode", 7), ("colour", 1e999)])
+def test_choices_and_unknown_keys_pass_unchanged_for_the_service_to_judge(key: str, raw) -> None:
+    assert setting_value(key, raw) == (raw[0] if isinstance(raw, list) else raw)
 
 
 def test_load_listing_walks_the_loaded_pages_newest_first(db: Session) -> None:

@@ -11,20 +11,22 @@ from types import SimpleNamespace
 
 import pytest
 
+from smnb_app.secure_files import UnsafeFileError
+from smnb_app.state import runtime
 from smnb_app.state import sessions_sync as sync
 
 
 def _use_key_dir(monkeypatch: pytest.MonkeyPatch, directory: Path, link_secret: str | None = None) -> None:
     settings = SimpleNamespace(dev_key_path=str(directory / "dev_issuer_key.pem"), link_secret=link_secret)
-    monkeypatch.setattr(sync, "get_settings", lambda: settings)
-    sync._link_secret.cache_clear()
+    monkeypatch.setattr(runtime, "get_settings", lambda: settings)
+    runtime.get_link_secret.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_secret() -> Iterator[None]:
-    sync._link_secret.cache_clear()
+    runtime.get_link_secret.cache_clear()
     yield
-    sync._link_secret.cache_clear()
+    runtime.get_link_secret.cache_clear()
 
 
 def test_link_token_is_stable_per_user_and_free_of_underscores(tmp_path, monkeypatch) -> None:
@@ -33,6 +35,36 @@ def test_link_token_is_stable_per_user_and_free_of_underscores(tmp_path, monkeyp
     assert re.fullmatch(r"user42k[0-9a-f]{40}", token)
     assert sync.link_token(42) == token != sync.link_token(43)
     assert (tmp_path / "keys" / "link_secret").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "keys").stat().st_mode & 0o777 == 0o700
+
+
+def test_exposed_link_secret_is_refused_with_what_to_fix(tmp_path, monkeypatch) -> None:
+    _use_key_dir(monkeypatch, tmp_path / "keys")
+    sync.link_token(1)
+    (tmp_path / "keys" / "link_secret").chmod(0o644)
+    _use_key_dir(monkeypatch, tmp_path / "keys")
+    with pytest.raises(UnsafeFileError, match=r"link_secret is accessible by group or others; run `chmod 600 "):
+        sync.link_token(1)
+
+
+def test_link_secret_behind_a_symlink_is_refused(tmp_path, monkeypatch) -> None:
+    (tmp_path / "keys").mkdir(mode=0o700)
+    (tmp_path / "elsewhere").write_bytes(b"s" * 32)
+    (tmp_path / "keys" / "link_secret").symlink_to(tmp_path / "elsewhere")
+    _use_key_dir(monkeypatch, tmp_path / "keys")
+    with pytest.raises(UnsafeFileError, match="a symlink"):
+        sync.link_token(1)
+    assert (tmp_path / "elsewhere").read_bytes() == b"s" * 32
+
+
+def test_registering_beyond_the_tab_limit_drops_the_longest_silent_tabs() -> None:
+    tabs = {"a": 100, "b": 300, "c": 200}
+    sync.register_tab(tabs, client="d", now_ms=400, limit=3)
+    assert tabs == {"b": 300, "c": 200, "d": 400}
+    sync.register_tab(tabs, client="b", now_ms=500, limit=3)
+    assert tabs == {"b": 500, "c": 200, "d": 400}
+    sync.register_tab(tabs, client="e", now_ms=600, limit=1)
+    assert tabs == {"e": 600}
 
 
 def test_link_token_survives_a_restart_but_not_another_secret(tmp_path, monkeypatch) -> None:

@@ -80,10 +80,20 @@ def test_clerk_js_url_is_kept_for_the_provider() -> None:
     assert load_settings({"CLERK_PUBLISHABLE_KEY": KEY, "CLERK_JS_URL": url}).clerk_js_url == url
 
 
-def test_production_clerk_needs_authorized_parties() -> None:
+def test_authorized_parties_are_optional_in_every_mode_and_provider() -> None:
     env = {key: value for key, value in PROD_CLERK.items() if key != "CLERK_AUTHORIZED_PARTIES"}
-    assert settings_problems(env) == ["CLERK_AUTHORIZED_PARTIES: required in production mode (comma separated origins)"]
-    assert load_settings(PROD_CLERK).clerk_authorized_parties == ("https://app.example.com",)
+    assert load_settings(env).authorized_parties == ()
+    assert load_settings(PROD_CLERK).authorized_parties == ("https://app.example.com",)
+    dev = load_settings({"CLERK_AUTHORIZED_PARTIES": "http://localhost:3000"})
+    assert (dev.auth_provider, dev.authorized_parties) == ("dev", ("http://localhost:3000",))
+
+
+@pytest.mark.parametrize("mode", ["prod", "preview", " PREVIEW "])
+def test_prod_and_preview_are_production_modes(mode: str) -> None:
+    assert load_settings({"REFLEX_ENV_MODE": mode, "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1"}).production
+    assert settings_problems({"REFLEX_ENV_MODE": mode})[0].startswith(
+        "SMNB_AUTH_PROVIDER: the dev identity provider refuses production mode"
+    )
 
 
 def test_production_accepts_a_development_instance_key() -> None:
@@ -142,12 +152,14 @@ def test_every_problem_is_reported_at_once_one_line_each_naming_its_variable() -
         "SMNB_AUTH_PROVIDER": "clerk",
         "CLERK_PUBLISHABLE_KEY": "pk_live_???",
         "CLERK_JWT_KEY": "not a key",
+        "CLERK_AUTHORIZED_PARTIES": "app.example.com",
         "DATABASE_URL": "mysql://db",
         "SMNB_CLOCK_SKEW_S": "600",
+        "SMNB_EVENT_RATE": "0",
     })
     names = [problem.split(":", 1)[0] for problem in problems]
-    assert names == ["DATABASE_URL", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY", "CLERK_AUTHORIZED_PARTIES",
-                     "SMNB_CLOCK_SKEW_S"]
+    assert names == ["DATABASE_URL", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY", "SMNB_CLOCK_SKEW_S",
+                     "CLERK_AUTHORIZED_PARTIES", "SMNB_EVENT_RATE"]
     assert all("\n" not in problem for problem in problems)
 
 
@@ -182,3 +194,38 @@ def test_link_secret_is_optional_but_must_be_long() -> None:
     assert settings_problems({"SMNB_LINK_SECRET": "short"}) == [
         "SMNB_LINK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)"
     ]
+
+
+def test_limits_and_audit_retention_have_documented_defaults() -> None:
+    settings = load_settings({})
+    assert (settings.max_sessions_per_user, settings.max_tabs_per_user) == (1000, 50)
+    assert (settings.event_rate, settings.event_burst, settings.audit_retention_days) == (20.0, 40, 90)
+    assert (settings.dev_auth_allow_remote, settings.trusted_proxies) == (False, ())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("SMNB_MAX_SESSIONS_PER_USER", "0", "expected a whole number from 1 to 1e+06, got '0'"),
+        ("SMNB_MAX_TABS_PER_USER", "2.5", "expected a whole number from 1 to 10000, got '2.5'"),
+        ("SMNB_EVENT_RATE", "nan", "expected a number from 0.1 to 10000, got 'nan'"),
+        ("SMNB_EVENT_RATE", "inf", "expected a number from 0.1 to 10000, got 'inf'"),
+        ("SMNB_EVENT_BURST", "-1", "expected a whole number from 1 to 100000, got '-1'"),
+        ("SMNB_AUDIT_RETENTION_DAYS", "ninety", "expected a whole number from 1 to 36500, got 'ninety'"),
+        ("SMNB_DEV_AUTH_ALLOW_REMOTE", "sure", "expected 1 or 0, got 'sure'"),
+        ("SMNB_TRUSTED_PROXIES", "10.0.0.0/8, nginx", "'nginx' is not an IP address or network such as 10.0.0.0/8"),
+    ],
+)
+def test_bad_limit_or_network_values_stop_start_up_naming_the_variable(name: str, value: str, problem: str) -> None:
+    assert settings_problems({name: value}) == [f"{name}: {problem}"]
+
+
+def test_limits_and_trusted_proxies_are_read_from_the_environment() -> None:
+    settings = load_settings({
+        "SMNB_MAX_SESSIONS_PER_USER": "5", "SMNB_MAX_TABS_PER_USER": "3", "SMNB_EVENT_RATE": "2.5",
+        "SMNB_EVENT_BURST": "4", "SMNB_AUDIT_RETENTION_DAYS": "7", "SMNB_DEV_AUTH_ALLOW_REMOTE": "1",
+        "SMNB_TRUSTED_PROXIES": " 127.0.0.1 , 10.1.2.3/8,::1",
+    })
+    assert (settings.max_sessions_per_user, settings.max_tabs_per_user, settings.event_rate) == (5, 3, 2.5)
+    assert (settings.event_burst, settings.audit_retention_days, settings.dev_auth_allow_remote) == (4, 7, True)
+    assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]

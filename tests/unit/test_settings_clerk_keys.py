@@ -88,7 +88,7 @@ def test_authorized_parties_are_trimmed_origins() -> None:
         "CLERK_PUBLISHABLE_KEY": publishable_key("clerk.example.com"),
         "CLERK_AUTHORIZED_PARTIES": " https://app.example.com/ ,http://localhost:3000,, ",
     })
-    assert settings.clerk_authorized_parties == ("https://app.example.com", "http://localhost:3000")
+    assert settings.authorized_parties == ("https://app.example.com", "http://localhost:3000")
 
 
 @pytest.mark.parametrize("party", ["app.example.com", "https://app.example.com/path", "ftp://app.example.com",

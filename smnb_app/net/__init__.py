@@ -1,0 +1,1 @@
+"""HTTP-edge helpers without Reflex: the app's origins, client addresses, limits, security headers."""

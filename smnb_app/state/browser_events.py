@@ -1,0 +1,59 @@
+"""Every event handler a browser may call; the event guard refuses the rest before they run.
+
+Reflex gives every state a `setvar` handler and registers every public method as an event, so a
+browser could otherwise call helpers and internal handlers by name. The list is explicit: a new
+handler is refused until it is added here (and to the test that lists them).
+"""
+
+from __future__ import annotations
+
+from reflex.state import FrontendEventExceptionState, OnLoadInternalState, State, UpdateVarsInternalState
+from reflex_base.utils.format import format_event_handler
+
+from smnb_app.state.auth import AuthState
+from smnb_app.state.event_payloads import HandlerShape, PayloadCheck, no_client_storage, shape_of
+from smnb_app.state.event_guard import EventGuardState
+from smnb_app.state.failures import FailureState
+from smnb_app.state.sessions import SessionsState
+from smnb_app.state.sign_ins import SignInsState
+
+BROWSER_EVENTS: dict[type[State], tuple[str, ...]] = {
+    # Reflex's own: the connection's hydration, page loads, client storage, frontend errors.
+    State: ("hydrate", "hydrate_and_load"),
+    OnLoadInternalState: ("on_load_internal",),
+    UpdateVarsInternalState: ("update_vars_internal",),
+    FrontendEventExceptionState: ("handle_frontend_exception",),
+    AuthState: ("set_session_token", "check_access", "sign_out", "dev_sign_in_started", "dev_sign_in_failed"),
+    EventGuardState: ("dismiss_too_fast",),
+    FailureState: ("dismiss_failure",),
+    SignInsState: ("load_sign_ins",),
+    SessionsState: (
+        "open_page", "ensure_loaded", "set_filter", "load_more", "dismiss_error",
+        "start_rename", "cancel_rename", "save_rename", "toggle_settings", "change_setting",
+        "change_status", "duplicate", "create", "ask_delete", "cancel_delete", "confirm_delete",
+    ),
+}
+
+
+# Rules beyond the argument types. Reflex would look client-storage var names up and fail loudly.
+PAYLOAD_CHECKS: dict[tuple[type[State], str], PayloadCheck] = {
+    (State, "hydrate_and_load"): no_client_storage,
+    (UpdateVarsInternalState, "update_vars_internal"): no_client_storage,
+}
+
+
+def browser_events() -> dict[str, HandlerShape]:
+    """The handlers of `BROWSER_EVENTS` by their full event name, with their arguments.
+
+    Returns:
+        `state path.handler` (as the browser sends it) -> the handler's shape.
+
+    Raises:
+        KeyError: A listed handler does not exist (a rename left the list behind).
+    """
+    return {
+        format_event_handler(state.event_handlers[name]): shape_of(state.event_handlers[name],
+                                                                  PAYLOAD_CHECKS.get((state, name)))
+        for state, names in BROWSER_EVENTS.items()
+        for name in names
+    }
