@@ -5,8 +5,8 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-from smnb_app.clerk_config import CLERK_REACT_PACKAGE
 from smnb_app.net.origins import app_origins
+from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
 from smnb_app.settings import auth_provider_from_env
 from smnb_app.settings_values import origins
 

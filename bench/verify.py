@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smnb_app.auth import TokenVerifier, VerifierConfig
-from smnb_app.auth.issuer import SigningKey, TokenIssuer
+from smnb_app.providers.dev.issuer import SigningKey, TokenIssuer
 
 ISSUER = "https://dev-issuer.example"
 ORIGIN = "http://localhost:3000"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from smnb_app.clerk_config import (
+from smnb_app.providers.clerk.config import (
     DEFAULT_CLERK_API_URL,
     ClerkValues,
     check_clerk,
@@ -46,6 +46,8 @@ class Settings:
     clerk_secret_key: str | None = None
     clerk_api_url: str = DEFAULT_CLERK_API_URL
     clerk_js_url: str | None = None
+    clerk_ui_url: str | None = None
+    clerk_webhook_secret: str | None = None
     authorized_parties: tuple[str, ...] = ()
     allow_dev_auth_in_prod: bool = False
     dev_auth_allow_remote: bool = False
@@ -159,6 +161,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clerk_secret_key=clerk.secret_key if clerk else None,
         clerk_api_url=clerk.api_url if clerk else DEFAULT_CLERK_API_URL,
         clerk_js_url=clerk.js_url if clerk else None,
+        clerk_ui_url=clerk.ui_url if clerk else None,
+        clerk_webhook_secret=clerk.webhook_secret if clerk else None,
         authorized_parties=parties,
         allow_dev_auth_in_prod=allow_dev,
         dev_auth_allow_remote=allow_remote,

@@ -12,8 +12,6 @@ import logging
 
 import reflex as rx
 
-from smnb_app.auth.dev_routes import dev_auth_routes
-from smnb_app.components.clerk import clerk_provider
 from smnb_app.components.token_bridge import token_bridge
 from smnb_app.db.migrate import upgrade_to_head
 from smnb_app.log import configure_logging
@@ -23,6 +21,8 @@ from smnb_app.pages.landing import landing_page
 from smnb_app.pages.sessions import SESSIONS_ON_LOAD, sessions_page
 from smnb_app.pages.sign_in import sign_in_page
 from smnb_app.pages.sign_up import sign_up_page
+from smnb_app.providers.clerk.components import clerk_provider
+from smnb_app.providers.dev.routes import dev_auth_routes
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings_or_exit
 from smnb_app.state.audit import purge_old_events
 from smnb_app.state.auth import AuthState
@@ -51,7 +51,9 @@ app_wraps = {
 }
 if settings.auth_provider == "clerk":
     # Above the bridge and every page, so both see the Clerk session.
-    app_wraps[(10, "ClerkProvider")] = lambda _: clerk_provider(settings.clerk_publishable_key, settings.clerk_js_url)
+    app_wraps[(10, "ClerkProvider")] = lambda _: clerk_provider(
+        settings.clerk_publishable_key, settings.clerk_js_url, settings.clerk_ui_url
+    )
 transformers = []
 if settings.auth_provider == "dev":
     transformers.append(dev_auth_routes(get_dev_provider(), prefix=DEV_ISSUER_PATH, policy=dev_route_policy()))

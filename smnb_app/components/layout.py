@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.components.clerk import UserButton
 from smnb_app.components.token_bridge import SIGN_OUT_OF_PROVIDER
+from smnb_app.providers.clerk.components import UserButton
 from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 from smnb_app.state.event_guard import TOO_FAST, EventGuardState
 from smnb_app.state.failures import UNEXPECTED, FailureState
-
 
 # Out of the identity provider in the browser, then out of the server for this tab.
 SIGN_OUT = [SIGN_OUT_OF_PROVIDER, AuthState.sign_out]

@@ -7,35 +7,10 @@ Both providers honour one contract: `on_token` receives each fresh token, "" on 
 from __future__ import annotations
 
 import reflex as rx
-from reflex.event import no_args_event_spec, passthrough_event_spec
 
-from smnb_app.clerk_config import CLERK_REACT_PACKAGE
+from smnb_app.providers.clerk.components import ClerkTokenBridge
+from smnb_app.providers.dev.bridge import DevTokenBridge
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings
-
-
-class DevTokenBridge(rx.Component):
-    """The dev identity provider's browser half (see `dev_auth.jsx`)."""
-
-    library = rx.asset("dev_auth.jsx", shared=True).importable_path
-    tag = "DevTokenBridge"
-
-    issuer_url: rx.Var[str]
-    on_token: rx.EventHandler[passthrough_event_spec(str)]
-    on_sign_in_start: rx.EventHandler[no_args_event_spec]
-    on_sign_in_error: rx.EventHandler[passthrough_event_spec(str)]
-
-
-class ClerkTokenBridge(rx.Component):
-    """Forwards Clerk's session tokens (see `clerk_bridge.jsx`); needs `ClerkProvider` above it."""
-
-    library = rx.asset("clerk_bridge.jsx", shared=True).importable_path
-    tag = "ClerkTokenBridge"
-    lib_dependencies: list[str] = [CLERK_REACT_PACKAGE]
-
-    # Changes with every websocket connection, so a reconnect re-sends the token.
-    connection_id: rx.Var[str]
-    on_token: rx.EventHandler[passthrough_event_spec(str)]
-
 
 # Browser-side calls of the bridge's `window.smnbAuth`: functions compiled into the page, so the
 # server never sends code to run (the Content-Security-Policy forbids eval).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.components.clerk import clerk_failed_notice, sign_in_form
 from smnb_app.components.layout import auth_error_callout, page_shell, spinner_panel
 from smnb_app.components.token_bridge import SUBMIT_DEV_SIGN_IN
+from smnb_app.providers.clerk.components import clerk_failed_notice, sign_in_form
 from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 

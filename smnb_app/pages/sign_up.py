@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.components.clerk import sign_up_form
 from smnb_app.components.layout import page_shell, spinner_panel
 from smnb_app.pages.sign_in import clerk_panel
+from smnb_app.providers.clerk.components import sign_up_form
 from smnb_app.state.auth import AuthState
 
 

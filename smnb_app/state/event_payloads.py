@@ -16,7 +16,6 @@ from typing import Any
 
 from reflex.event import EventHandler
 
-
 PayloadCheck = Callable[[Mapping[str, Any]], "str | None"]
 
 

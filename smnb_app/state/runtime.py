@@ -14,12 +14,12 @@ from reflex.config import get_config
 from sqlmodel import Session
 
 from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
-from smnb_app.auth.clerk_api import ClerkApiError, ClerkBackendApi
-from smnb_app.auth.dev_provider import DevIdentityProvider
-from smnb_app.auth.dev_routes import DevRoutePolicy
 from smnb_app.db.engine import session_scope
 from smnb_app.net.client_address import is_loopback_host
 from smnb_app.net.origins import app_origins
+from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
+from smnb_app.providers.dev.provider import DevIdentityProvider
+from smnb_app.providers.dev.routes import DevRoutePolicy
 from smnb_app.secure_files import UnsafeFileError, load_or_create_secret
 from smnb_app.services.users import Identity, identity_from_claims
 from smnb_app.settings import Settings, get_settings

@@ -19,10 +19,10 @@ from reflex_base.registry import RegistrationContext
 from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
+from smnb_app.settings import get_settings
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions_listing import SessionsListing
 from smnb_app.state.sessions_panels import SessionsPanels
-from smnb_app.settings import get_settings
 from smnb_app.state.sessions_rows import session_ref, setting_key, setting_value
 from smnb_app.state.sessions_sync import SessionsLink, broadcast, link_token, user_scoped
 

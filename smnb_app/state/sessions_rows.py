@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session
 
 from smnb_app.db import SESSION_STATUSES
-from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES, setting_problem
 from smnb_app.services.session_queries import MAX_SESSION_ID
+from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES, setting_problem
 from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionValidationError, SessionView, list_sessions
 
 __all__ = [

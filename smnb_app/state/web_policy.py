@@ -8,9 +8,9 @@ from reflex.config import get_config
 from reflex.utils.prerequisites import get_web_dir
 from reflex_base import constants
 
-from smnb_app.clerk_config import frontend_api_from_publishable_key
 from smnb_app.net.origins import origin_of, websocket_origin
 from smnb_app.net.security_headers import PolicySources
+from smnb_app.providers.clerk.config import frontend_api_from_publishable_key
 from smnb_app.settings import Settings
 
 # Clerk's bot protection (Cloudflare Turnstile) and avatar host, as Clerk's CSP guide lists them.

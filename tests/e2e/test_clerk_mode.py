@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
-from smnb_app.auth.issuer import TokenIssuer
+from smnb_app.providers.dev.issuer import TokenIssuer
 from tests.e2e.app_server import AppServer, free_port, start_app
 from tests.e2e.clerk_fapi import FRONTEND_API, ISSUER, SCRIPT_URL, FakeFrontendApi, user_id_for
 from tests.e2e.conftest import PageErrors

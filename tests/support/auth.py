@@ -13,8 +13,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from smnb_app.auth import TokenVerifier, VerifierConfig
-from smnb_app.auth.issuer import SigningKey, TokenIssuer
-from smnb_app.auth.signing import b64url
+from smnb_app.providers.dev.issuer import SigningKey, TokenIssuer
+from smnb_app.providers.dev.signing import b64url
 from tests.support.clock import FakeClock
 
 ISSUER = "https://issuer.test"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-from smnb_app.auth.issuer import SigningKey, jwks
+from smnb_app.providers.dev.issuer import SigningKey, jwks
 from tests.support.loopback import LoopbackServer
 
 SECRET_KEY = "sk_test_backend_secret"

@@ -7,7 +7,7 @@ from email.message import Message
 from enum import Enum
 from typing import Any
 
-from smnb_app.auth.issuer import SigningKey, jwks
+from smnb_app.providers.dev.issuer import SigningKey, jwks
 from tests.support.loopback import LoopbackServer
 
 

@@ -25,8 +25,8 @@ from typing import Any
 from jwt.algorithms import RSAAlgorithm
 
 from smnb_app.auth import Reason, TokenVerificationError, TokenVerifier
-from smnb_app.auth.issuer import SigningKey
-from smnb_app.auth.signing import b64url
+from smnb_app.providers.dev.issuer import SigningKey
+from smnb_app.providers.dev.signing import b64url
 from tests.support.auth import (
     decode_part,
     encode_part,

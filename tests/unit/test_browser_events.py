@@ -5,12 +5,11 @@ from __future__ import annotations
 from reflex.state import State
 from reflex_base.utils.format import format_event_handler
 
-from smnb_app.state.browser_events import browser_events
-
 # Imported by the app module; importing the pages registers every state this app has.
 import smnb_app.pages.dashboard  # noqa: F401
 import smnb_app.pages.sessions  # noqa: F401
 from smnb_app.components import layout  # noqa: F401
+from smnb_app.state.browser_events import browser_events
 
 CALLABLE = {
     "state.hydrate", "state.hydrate_and_load", "on_load_internal_state.on_load_internal",

@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import pytest
 
-from smnb_app.auth.clerk_api import ClerkApiError, ClerkBackendApi, profile_from_user
+from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi, profile_from_user
 from tests.support.clerk_backend import ClerkBackendServer, Reply, clerk_user
 from tests.support.clock import FakeClock
 

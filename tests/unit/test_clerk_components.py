@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import reflex as rx
 
-from smnb_app.clerk_config import CLERK_REACT_PACKAGE
 from smnb_app.components import token_bridge as bridge_module
-from smnb_app.components.clerk import (
+from smnb_app.providers.clerk.components import (
     AFTER_SIGN_IN_URL,
     ClerkProvider,
     UserButton,
@@ -18,6 +17,7 @@ from smnb_app.components.clerk import (
     sign_in_form,
     sign_up_form,
 )
+from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
 from smnb_app.settings import Settings
 from smnb_app.state.auth import AuthState
 from tests.support.settings import publishable_key

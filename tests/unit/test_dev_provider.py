@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from smnb_app.auth import TokenVerifier, VerifierConfig
-from smnb_app.auth.dev_provider import DevAuthError, DevIdentityProvider, user_id_for_email
-from smnb_app.auth.dev_routes import DevRoutePolicy, dev_auth_routes
+from smnb_app.providers.dev.provider import DevAuthError, DevIdentityProvider, user_id_for_email
+from smnb_app.providers.dev.routes import DevRoutePolicy, dev_auth_routes
 from tests.support.auth import decode_part
 from tests.support.clock import FakeClock
 

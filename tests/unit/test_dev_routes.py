@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smnb_app.auth.dev_provider import DevIdentityProvider
-from smnb_app.auth.dev_routes import (
+from smnb_app.providers.dev.provider import DevIdentityProvider
+from smnb_app.providers.dev.routes import (
     FOREIGN_ORIGIN,
     NOT_JSON,
     NOT_LOCAL_HOST,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from smnb_app.auth.issuer import SigningKey, TokenIssuer, jwks, new_session_id, new_user_id
 from smnb_app.auth.keys import parse_jwks
+from smnb_app.providers.dev.issuer import SigningKey, TokenIssuer, jwks, new_session_id, new_user_id
 from smnb_app.secure_files import UnsafeFileError
 from tests.support.auth import (
     ISSUER,

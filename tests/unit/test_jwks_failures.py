@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from smnb_app.auth import Reason, TokenVerificationError, TokenVerifier, VerifierConfig
-from smnb_app.auth.issuer import jwks
+from smnb_app.providers.dev.issuer import jwks
 from tests.support.auth import ISSUER, issuer_for, signing_key
 from tests.support.clock import FakeClock
 from tests.support.jwks_server import JwksServer, Mode

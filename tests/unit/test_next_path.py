@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from smnb_app.components.clerk import AFTER_SIGN_IN_URL
 from smnb_app.net.next_path import SAFE_NEXT_PATH_JS, safe_next_path
+from smnb_app.providers.clerk.components import AFTER_SIGN_IN_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = "/dashboard"

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from smnb_app.auth import SessionClaims
-from smnb_app.auth.clerk_api import ClerkBackendApi
+from smnb_app.providers.clerk.api import ClerkBackendApi
 from smnb_app.services.users import identity_from_claims
 from smnb_app.settings import Settings
 from smnb_app.state import runtime

@@ -104,3 +104,15 @@ def test_clerk_urls_must_be_http_urls(name: str) -> None:
     assert settings_problems(env) == [
         f"{name}: expected an http(s) URL such as https://clerk.example.com, got 'clerk.example.com'"
     ]
+
+
+def test_webhook_signing_secret_must_be_whsec_and_base64() -> None:
+    key = publishable_key("clerk.example.com")
+    good = "whsec_" + base64.b64encode(b"s" * 24).decode()
+    assert load_settings({"CLERK_PUBLISHABLE_KEY": key, "CLERK_WEBHOOK_SIGNING_SECRET": good}).clerk_webhook_secret == good
+    assert load_settings({"CLERK_PUBLISHABLE_KEY": key}).clerk_webhook_secret is None
+    for bad in ("s" * 30, "whsec_not-base64!", "whsec_" + base64.b64encode(b"short").decode()):
+        assert settings_problems({"CLERK_PUBLISHABLE_KEY": key, "CLERK_WEBHOOK_SIGNING_SECRET": bad}) == [
+            "CLERK_WEBHOOK_SIGNING_SECRET: expected the endpoint's signing secret, whsec_ and base64 "
+            "(Clerk Dashboard > Webhooks > your endpoint > Signing Secret)"
+        ]

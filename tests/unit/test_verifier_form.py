@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smnb_app.auth import Reason, TokenVerificationError, TokenVerifier, VerifierConfig
-from smnb_app.auth.signing import b64url
+from smnb_app.providers.dev.signing import b64url
 from tests.support.auth import (
     decode_part,
     encode_part,

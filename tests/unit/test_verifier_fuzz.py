@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from smnb_app.auth import Reason, TokenVerificationError, TokenVerifier
-from smnb_app.auth.signing import b64url
+from smnb_app.providers.dev.signing import b64url
 from tests.support.auth import decode_part, pem_verifier
 from tests.support.clock import FakeClock
 from tests.support.token_mutants import (

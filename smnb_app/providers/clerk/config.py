@@ -16,6 +16,7 @@ from smnb_app.settings_values import is_http_url
 # Clerk's React SDK, pinned: it decides which browser bundle (clerk-js 5) is loaded and how.
 CLERK_REACT_PACKAGE = "@clerk/clerk-react@5.61.11"
 DEFAULT_CLERK_API_URL = "https://api.clerk.com"
+WEBHOOK_SECRET_PREFIX = "whsec_"
 _PUBLISHABLE_PREFIXES = ("pk_test_", "pk_live_")
 _SECRET_PREFIXES = ("sk_test_", "sk_live_")
 _HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")
@@ -31,6 +32,8 @@ class ClerkValues:
     secret_key: str | None
     api_url: str
     js_url: str | None
+    ui_url: str | None
+    webhook_secret: str | None
 
 
 def frontend_api_from_publishable_key(key: str) -> str:
@@ -117,6 +120,7 @@ def check_clerk(env: Mapping[str, str], problems: list[str]) -> ClerkValues:
     if api_url and not secret:
         problems.append("CLERK_API_URL: only used with CLERK_SECRET_KEY, which is not set")
     js_url = _check_url(env, "CLERK_JS_URL", problems)
+    ui_url = _check_url(env, "CLERK_UI_URL", problems)
     return ClerkValues(
         publishable_key=key,
         jwt_issuer=issuer,
@@ -124,4 +128,21 @@ def check_clerk(env: Mapping[str, str], problems: list[str]) -> ClerkValues:
         secret_key=secret,
         api_url=api_url or DEFAULT_CLERK_API_URL,
         js_url=js_url,
+        ui_url=ui_url,
+        webhook_secret=_check_webhook_secret(env, problems),
     )
+
+
+def _check_webhook_secret(env: Mapping[str, str], problems: list[str]) -> str | None:
+    secret = _clean(env, "CLERK_WEBHOOK_SIGNING_SECRET")
+    if secret is None:
+        return None
+    encoded = secret.removeprefix(WEBHOOK_SECRET_PREFIX)
+    try:
+        valid = secret.startswith(WEBHOOK_SECRET_PREFIX) and len(base64.b64decode(encoded, validate=True)) >= 16
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        problems.append("CLERK_WEBHOOK_SIGNING_SECRET: expected the endpoint's signing secret, whsec_ and base64 "
+                        "(Clerk Dashboard > Webhooks > your endpoint > Signing Secret)")
+    return secret

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from smnb_app.auth.dev_provider import DevAuthError, DevIdentityProvider
 from smnb_app.net.client_address import (
     FORWARDING_HEADERS,
     client_address,
@@ -27,6 +26,7 @@ from smnb_app.net.client_address import (
     is_loopback_host,
     is_trusted_proxy,
 )
+from smnb_app.providers.dev.provider import DevAuthError, DevIdentityProvider
 from smnb_app.settings_values import IPNetwork
 
 _NO_STORE = {"Cache-Control": "no-store"}

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smnb_app.auth.issuer import TokenIssuer, new_session_id
-from smnb_app.auth.signing import SigningKey, jwks
+from smnb_app.providers.dev.issuer import TokenIssuer, new_session_id
+from smnb_app.providers.dev.signing import SigningKey, jwks
 from smnb_app.secure_files import ensure_private_file
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

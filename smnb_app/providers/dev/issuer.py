@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from smnb_app.auth.jws import SESSION_CATEGORY
-from smnb_app.auth.signing import SigningKey, b64url, jwks
+from smnb_app.providers.dev.signing import SigningKey, b64url, jwks
 
 __all__ = [
     "NOT_BEFORE_BACKDATE_S",

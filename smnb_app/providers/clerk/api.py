@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from smnb_app.clerk_config import DEFAULT_CLERK_API_URL
+from smnb_app.providers.clerk.config import DEFAULT_CLERK_API_URL
 
 
 class ClerkApiError(Exception):

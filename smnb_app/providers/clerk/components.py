@@ -1,14 +1,15 @@
-"""Reflex wrappers of `@clerk/clerk-react`: the provider, sign-in, sign-up and the user button."""
+"""Reflex wrappers of Clerk's React SDK: the provider, sign-in, sign-up, the user button, the token bridge."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 import reflex as rx
+from reflex.event import passthrough_event_spec
 from reflex.vars import VarData
 
-from smnb_app.clerk_config import CLERK_REACT_PACKAGE
 from smnb_app.net.next_path import DEFAULT_AFTER_SIGN_IN, SAFE_NEXT_PATH_JS, SIGN_IN_PATH, SIGN_UP_PATH
+from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
 
 # Where sign-in and sign-up go afterwards: the page's `next` parameter when it is a path on this
 # site (the rule the server applies, see `smnb_app.net.next_path`), else the dashboard.
@@ -20,7 +21,7 @@ AFTER_SIGN_IN_URL = rx.Var(
 )
 
 # Clerk navigates (after sign-in, sign-up, sign-out) through the app's router, without a reload,
-# once the token bridge has sent the server Clerk's new session (see clerk_bridge.jsx).
+# once the token bridge has sent the server Clerk's new session (see bridge.jsx).
 _NAVIGATE = VarData(
     imports={"react-router": [rx.ImportVar(tag="useNavigate")]},
     hooks={"const smnbNavigate = useNavigate();": None},
@@ -99,18 +100,33 @@ class UserButton(ClerkComponent):
     appearance: rx.Var[dict[str, Any]]
 
 
+class ClerkTokenBridge(rx.Component):
+    """Forwards Clerk's session tokens (see `bridge.jsx`); needs `ClerkProvider` above it."""
+
+    library = rx.asset("bridge.jsx", shared=True).importable_path
+    tag = "ClerkTokenBridge"
+    lib_dependencies: list[str] = [CLERK_REACT_PACKAGE]
+
+    # Changes with every websocket connection, so a reconnect re-sends the token.
+    connection_id: rx.Var[str]
+    on_token: rx.EventHandler[passthrough_event_spec(str)]
+
+
 class ClerkFailed(ClerkComponent):
     """Renders its children only when Clerk's browser SDK failed to load."""
 
     tag = "ClerkFailed"
 
 
-def clerk_provider(publishable_key: str, clerk_js_url: str | None = None) -> rx.Component:
+def clerk_provider(
+    publishable_key: str, clerk_js_url: str | None = None, clerk_ui_url: str | None = None
+) -> rx.Component:
     """The provider around the whole app, configured for this app's pages.
 
     Args:
         publishable_key: The instance's `pk_test_...`/`pk_live_...` key.
         clerk_js_url: Where to load Clerk's browser SDK from; Clerk's CDN when None.
+        clerk_ui_url: Where to load Clerk's UI bundle from; not used by this SDK version yet.
 
     Returns:
         The provider; the app's other wraps and pages become its children.

@@ -1,0 +1,1 @@
+"""Clerk: its configuration, its Backend API, its webhooks and its React components."""

@@ -1,0 +1,1 @@
+"""The embedded, Clerk-compatible dev identity provider: its signing keys, sign-in store, routes and bridge."""
