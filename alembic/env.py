@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import smnb_app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import smnb_app.db  # noqa: F401  (registers every table on SQLModel.metadata)
 from smnb_app.db.engine import make_engine, normalize_url
 from smnb_app.settings import get_settings
 

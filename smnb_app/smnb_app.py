@@ -22,13 +22,15 @@ from smnb_app.pages.sessions import SESSIONS_ON_LOAD, sessions_page
 from smnb_app.pages.sign_in import sign_in_page
 from smnb_app.pages.sign_up import sign_up_page
 from smnb_app.providers.clerk.components import clerk_provider
+from smnb_app.providers.clerk.webhooks import clerk_webhook_routes
 from smnb_app.providers.dev.routes import dev_auth_routes
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings_or_exit
-from smnb_app.state.audit import purge_old_events
 from smnb_app.state.auth import AuthState
 from smnb_app.state.browser_events import browser_events
 from smnb_app.state.event_guard import EventGuard, guard_socket
 from smnb_app.state.failures import backend_exception_handler, frontend_exception_handler
+from smnb_app.state.housekeeping import purge_expired_records
+from smnb_app.state.provider_events import apply_clerk_event
 from smnb_app.state.runtime import (
     dev_route_policy,
     get_app_origins,
@@ -54,7 +56,7 @@ if settings.auth_provider == "clerk":
     app_wraps[(10, "ClerkProvider")] = lambda _: clerk_provider(
         settings.clerk_publishable_key, settings.clerk_js_url, settings.clerk_ui_url
     )
-transformers = []
+transformers = [clerk_webhook_routes(secret=settings.clerk_webhook_secret, handle=apply_clerk_event)]
 if settings.auth_provider == "dev":
     transformers.append(dev_auth_routes(get_dev_provider(), prefix=DEV_ISSUER_PATH, policy=dev_route_policy()))
 if settings.production:
@@ -63,11 +65,11 @@ if settings.production:
                                          static_dir=frontend_build_dir(), trusted_proxies=settings.trusted_proxies))
 app = rx.App(
     extra_app_wraps=app_wraps,
-    api_transformer=transformers or None,
+    api_transformer=transformers,
     backend_exception_handler=backend_exception_handler,
     frontend_exception_handler=frontend_exception_handler,
 )
-app.register_lifespan_task(purge_old_events)
+app.register_lifespan_task(purge_expired_records)
 allowed_events = browser_events()
 app.add_middleware(EventGuard(allowed_events))
 guard_socket(app, allowed_events)

@@ -30,6 +30,8 @@ AUTH_EVENT_KINDS: tuple[str, ...] = (
     "token_rejected",
     "session_expired",
     "rate_limited",
+    "webhook",
+    "account_deleted",
 )
 # The predicate of the partial unique index; an upsert names it verbatim to target the index.
 AUTH_EVENT_ONCE_PER_SID_WHERE = "kind IN ('sign_in', 'sign_out') AND sid IS NOT NULL"
@@ -61,6 +63,9 @@ class User(SQLModel, table=True):
     avatar_url: str | None = Field(default=None, sa_type=String, nullable=True)
     created_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
     last_active_at: int = Field(default_factory=epoch_ms, sa_type=BigInteger, nullable=False)
+    # The identity provider's `updated_at` of the profile stored here (Clerk's, epoch ms), so an
+    # older copy (a delayed webhook, a cached Backend API answer) never overwrites a newer one.
+    profile_updated_at: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
 
 
 class ModelSession(SQLModel, table=True):

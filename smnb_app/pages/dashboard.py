@@ -1,9 +1,10 @@
-"""The dashboard: the signed-in user's profile, their session counts and their recent sign-ins."""
+"""The dashboard: the user's profile, session counts, recent sign-ins and account actions."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from smnb_app.components.account_panel import account_card
 from smnb_app.components.formatting import format_epoch_ms
 from smnb_app.components.layout import SIGN_OUT, page_shell, protected
 from smnb_app.state.auth import AuthState
@@ -108,6 +109,7 @@ def dashboard_page() -> rx.Component:
                 profile_card(),
                 session_counts_card(),
                 recent_sign_ins_card(),
+                account_card(),
                 rx.button("Sign out", on_click=SIGN_OUT, variant="outline"),
                 spacing="4",
                 width="100%",

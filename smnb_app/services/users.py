@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Insert, Row, case, or_, select
+from sqlalchemy import Insert, Row, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -26,12 +26,17 @@ UNKNOWN_USER_NAME = "Unknown User"
 
 @dataclass(frozen=True)
 class Identity:
-    """Who signed in, as derived from a verified session token."""
+    """Who signed in, as derived from a verified session token.
+
+    `profile_updated_at` is the identity provider's version of the profile (Clerk's `updated_at`,
+    epoch ms) when known: a profile older than the stored one never overwrites it.
+    """
 
     token_identifier: str
     name: str
     email: str | None
     avatar_url: str | None
+    profile_updated_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,15 @@ def identity_from_claims(*, issuer: str, subject: str, claims: Mapping[str, Any]
     )
 
 
-def _auth_user(user: User | Row[Any]) -> AuthUser:
+def auth_user(user: User | Row[Any]) -> AuthUser:
+    """The UI's view of a user row.
+
+    Args:
+        user: A `users` row.
+
+    Returns:
+        Its `AuthUser`.
+    """
     return AuthUser(
         id=user.id,
         name=user.name,
@@ -114,6 +127,7 @@ def _upsert_statement(dialect: str, identity: Identity, now: int) -> Insert:
         name=identity.name,
         email=identity.email,
         avatar_url=identity.avatar_url,
+        profile_updated_at=identity.profile_updated_at,
         created_at=now,
         last_active_at=now,
     )
@@ -122,19 +136,49 @@ def _upsert_statement(dialect: str, identity: Identity, now: int) -> Insert:
     return stmt.on_conflict_do_update(
         index_elements=[cols.token_identifier],
         set_={
-            "name": new.name,
-            "email": new.email,
-            "avatar_url": new.avatar_url,
+            **profile_updates(new, cols),
             # A profile change alone must not write last_active_at more than once a minute.
             "last_active_at": case((stale, new.last_active_at), else_=cols.last_active_at),
         },
-        where=or_(
-            cols.name.is_distinct_from(new.name),
-            cols.email.is_distinct_from(new.email),
-            cols.avatar_url.is_distinct_from(new.avatar_url),
-            stale,
-        ),
+        where=or_(profile_changes(new, cols), stale),
     ).returning(*table.c)
+
+
+def _not_older(new: Any, cols: Any) -> Any:
+    # Without a version on either side (the dev provider, token claims) the newer write wins.
+    return or_(new.profile_updated_at.is_(None), cols.profile_updated_at.is_(None),
+               new.profile_updated_at >= cols.profile_updated_at)
+
+
+def profile_updates(new: Any, cols: Any) -> dict[str, Any]:
+    """The `SET` of an upsert's profile columns: the new profile unless it is older than the stored one.
+
+    Args:
+        new: The statement's `excluded` row.
+        cols: The table's columns.
+
+    Returns:
+        Column name -> value expression.
+    """
+    keep_newer = _not_older(new, cols)
+    updates = {name: case((keep_newer, new[name]), else_=cols[name]) for name in ("name", "email", "avatar_url")}
+    updates["profile_updated_at"] = func.coalesce(case((keep_newer, new.profile_updated_at)), cols.profile_updated_at)
+    return updates
+
+
+def profile_changes(new: Any, cols: Any) -> Any:
+    """The condition under which an upsert writes the profile: it differs, and it is not older.
+
+    Args:
+        new: The statement's `excluded` row.
+        cols: The table's columns.
+
+    Returns:
+        A boolean SQL expression.
+    """
+    differs = or_(*(cols[name].is_distinct_from(new[name])
+                    for name in ("name", "email", "avatar_url", "profile_updated_at")))
+    return differs & _not_older(new, cols)
 
 
 def upsert_user(*, db: Session, identity: Identity, now_ms: int | None = None) -> AuthUser:
@@ -179,7 +223,7 @@ def upsert_user(*, db: Session, identity: Identity, now_ms: int | None = None) -
                     updated_at=now,
                 )
             )
-        return _auth_user(row)
+        return auth_user(row)
 
 
 def get_user(*, db: Session, user_id: int) -> AuthUser | None:
@@ -194,4 +238,4 @@ def get_user(*, db: Session, user_id: int) -> AuthUser | None:
     """
     with db.begin():
         user = db.get(User, user_id)
-        return None if user is None else _auth_user(user)
+        return None if user is None else auth_user(user)

@@ -2,8 +2,8 @@
 
 Writes happen in the background (except the sign-in, written with the user's row): the trail
 must never slow a user's action down nor make it fail. Floods (refused tokens, events beyond
-the rate limit) are throttled to one row per tab per minute, and rows older than
-`SMNB_AUDIT_RETENTION_DAYS` are purged at start-up and every hour after (a lifespan task).
+the rate limit) are throttled to one row per tab per minute. Old rows are purged by
+`smnb_app.state.housekeeping`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ import time
 from reflex.state import BaseState
 
 from smnb_app.net.client_address import client_address
-from smnb_app.services.audit import AuditEvent, AuditThrottle, purge_events, record_event
+from smnb_app.services.audit import AuditEvent, AuditThrottle, record_event
 from smnb_app.settings import get_settings
 from smnb_app.state.runtime import run_db
 
 logger = logging.getLogger(__name__)
 
-PURGE_EVERY_S = 3600.0
-_DAY_MS = 86_400_000
 # A flood from many tabs at once is bounded too: at most this many rows a minute per process.
 _FLOODS = AuditThrottle(max_per_interval=120)
 _IN_FLIGHT: set[asyncio.Task] = set()
@@ -99,26 +97,8 @@ def record_later(event: AuditEvent) -> None:
     task.add_done_callback(_IN_FLIGHT.discard)
 
 
-async def purge_old_events() -> None:
-    """Delete events past the retention period now and every hour after (an app lifespan task)."""
-    while True:
-        await _purge()
-        await asyncio.sleep(PURGE_EVERY_S)
-
-
 async def _write(event: AuditEvent) -> None:
     try:
         await run_db(lambda db: record_event(db=db, event=event))
     except Exception:
         logger.warning("could not write a %s event to the audit trail", event.kind, exc_info=True)
-
-
-async def _purge() -> None:
-    cutoff = time.time_ns() // 1_000_000 - get_settings().audit_retention_days * _DAY_MS
-    try:
-        removed = await run_db(lambda db: purge_events(db=db, older_than_ms=cutoff))
-    except Exception:
-        logger.warning("could not purge old audit events", exc_info=True)
-        return
-    if removed:
-        logger.info("purged %d audit events older than %d days", removed, get_settings().audit_retention_days)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from reflex.state import FrontendEventExceptionState, OnLoadInternalState, State, UpdateVarsInternalState
 from reflex_base.utils.format import format_event_handler
 
+from smnb_app.state.account import AccountState
 from smnb_app.state.auth import AuthState
 from smnb_app.state.event_guard import EventGuardState
 from smnb_app.state.event_payloads import HandlerShape, PayloadCheck, no_client_storage, shape_of
@@ -27,6 +28,7 @@ BROWSER_EVENTS: dict[type[State], tuple[str, ...]] = {
     EventGuardState: ("dismiss_too_fast",),
     FailureState: ("dismiss_failure",),
     SignInsState: ("load_sign_ins",),
+    AccountState: ("sign_out_everywhere", "ask_delete", "cancel_delete", "delete_account", "download_my_data"),
     SessionsState: (
         "open_page", "ensure_loaded", "set_filter", "load_more", "dismiss_error",
         "start_rename", "cancel_rename", "save_rename", "toggle_settings", "change_setting",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from functools import lru_cache
@@ -159,8 +160,8 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
     """Who a verified session token names, with the profile from verified sources only.
 
     The profile comes from the token's claims; when they hold neither name nor email (Clerk's
-    default session token) and a secret key is configured, from Clerk's Backend API. If that
-    fails, sign-in goes on with what the claims have.
+    default session token) and a secret key is configured, from Clerk's Backend API, with its
+    `updated_at` as the profile's version. If that fails, sign-in goes on with the claims.
 
     Args:
         claims: The verified claims.
@@ -168,7 +169,7 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
     Returns:
         The identity to upsert.
     """
-    profile_claims = claims.payload
+    profile_claims, version = claims.payload, None
     api = get_clerk_api() if not (claims.name or claims.email) else None
     if api is not None:
         try:
@@ -176,8 +177,10 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
         except ClerkApiError as exc:
             logger.warning("Clerk profile of %s unavailable, using the token's claims: %s", claims.sub, exc)
         else:
-            profile_claims = {**claims.payload, **profile.as_claims()}
-    return identity_from_claims(issuer=claims.iss, subject=claims.sub, claims=profile_claims)
+            profile_claims, version = {**claims.payload, **profile.as_claims()}, profile.updated_at
+    identity = identity_from_claims(issuer=claims.iss, subject=claims.sub, claims=profile_claims)
+    # A cached answer may be older than a profile a webhook stored since: its version says so.
+    return dataclasses.replace(identity, profile_updated_at=version)
 
 
 async def run_db(action: Callable[[Session], T]) -> T:

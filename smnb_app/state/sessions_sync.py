@@ -166,6 +166,17 @@ def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]
     task.add_done_callback(_IN_FLIGHT.discard)
 
 
+async def reach_tabs(user_id: int, deliver: Callable[[str], Awaitable[bool]], *, sender: str = "") -> None:
+    """Deliver news to every tab in a user's registry but `sender`, and wait until all have it.
+
+    Args:
+        user_id: The user (their registry is found by their link token).
+        deliver: Applies the news to one tab; False when that tab is no longer the user's.
+        sender: The client token of a tab to leave out (the acting one, whose state is locked).
+    """
+    await _broadcast(link_token(user_id), sender, deliver)
+
+
 async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
     oldest = _now_ms() - STALE_AFTER_MS
 

@@ -27,8 +27,9 @@ def policy_sources(settings: Settings, origins: tuple[str, ...]) -> PolicySource
 
     Returns:
         The app's origins and websockets (and the backend's and the dev issuer's, when they have
-        other URLs); in Clerk mode also the Frontend API (scripts and requests), a custom script
-        host, Clerk's bot protection and its avatars.
+        other URLs); in Clerk mode also the Frontend API (requests, and the scripts of clerk-js
+        and of the UI bundle), the hosts of a custom CLERK_JS_URL and CLERK_UI_URL, Clerk's bot
+        protection and its avatars.
     """
     # The backend's and the dev issuer's URLs may differ from the pages' (another port).
     backends = (origin_of(get_config().api_url), origin_of(settings.backend_url))
@@ -39,8 +40,7 @@ def policy_sources(settings: Settings, origins: tuple[str, ...]) -> PolicySource
         return PolicySources(connect=connect)
     frontend_api = "https://" + frontend_api_from_publishable_key(settings.clerk_publishable_key or "")
     scripts = [frontend_api, CLERK_CHALLENGES]
-    if settings.clerk_js_url:
-        scripts.append(origin_of(settings.clerk_js_url))
+    scripts.extend(origin_of(url) for url in (settings.clerk_js_url, settings.clerk_ui_url) if url)
     return PolicySources(
         connect=(*connect, frontend_api),
         script=tuple(dict.fromkeys(scripts)),

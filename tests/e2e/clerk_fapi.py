@@ -1,10 +1,11 @@
-"""Clerk, offline: the stub of Clerk's browser SDK and the Frontend API it talks to, via Playwright routes."""
+"""Clerk, offline: stubs of Clerk's browser SDK and UI bundle and of the Frontend API, via Playwright routes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,11 +17,19 @@ from tests.support.clerk_backend import ClerkBackendServer, clerk_user
 
 FRONTEND_API = "clerk.example.test"
 ISSUER = f"https://{FRONTEND_API}"
-# Exactly the URL @clerk/clerk-react builds from the publishable key when no clerkJSUrl is set.
-SCRIPT_URL = f"https://{FRONTEND_API}/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
-STUB = Path(__file__).parent / "clerk_stub" / "clerk.browser.js"
+# Exactly the URLs @clerk/react 6.18 builds from the publishable key when no custom URL is set:
+# clerk-js 6 and the separately loaded UI bundle of @clerk/ui 1, both from the Frontend API.
+CLERK_JS_URL = f"https://{FRONTEND_API}/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+CLERK_UI_URL = f"https://{FRONTEND_API}/npm/@clerk/ui@1/dist/ui.browser.js"
+STUB_DIR = Path(__file__).parent / "clerk_stub"
+# Each script URL and the stub it is answered with.
+SCRIPT_STUBS = {CLERK_JS_URL: STUB_DIR / "clerk.browser.js", CLERK_UI_URL: STUB_DIR / "ui.browser.js"}
 _CORS = {"Access-Control-Allow-Origin": "*"}
 _SESSION_PATH = re.compile(r"/v1/client/sessions/(sess_\w+)/(tokens|end)")
+
+
+def _serve_script(stub: Path, route: Route) -> None:
+    route.fulfill(status=200, path=stub, content_type="application/javascript", headers=_CORS)
 
 
 def user_id_for(email: str) -> str:
@@ -29,7 +38,7 @@ def user_id_for(email: str) -> str:
 
 
 class FakeFrontendApi:
-    """Answers the stub's sign-in, token and sign-out requests, and serves the stub itself.
+    """Answers the stub's sign-in, token and sign-out requests, and serves the stubs themselves.
 
     Users are registered with the Backend API server too, so the app finds their profiles
     there: the tokens, like Clerk's default session token, carry no name or email.
@@ -43,9 +52,9 @@ class FakeFrontendApi:
         self.sessions: dict[str, str] = {}
 
     def attach(self, context: BrowserContext) -> None:
-        """Route Clerk's script URL to the stub and the Frontend API to this fake, for `context`."""
-        context.route(SCRIPT_URL, lambda route: route.fulfill(
-            status=200, path=STUB, content_type="application/javascript", headers=_CORS))
+        """Route Clerk's script URLs to the stubs and the Frontend API to this fake, for `context`."""
+        for url, stub in SCRIPT_STUBS.items():
+            context.route(url, partial(_serve_script, stub))
         context.route(f"https://{FRONTEND_API}/v1/**", self._answer)
 
     def register(self, email: str) -> str:

@@ -9,6 +9,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, start_app
+
+# Clerk mode's fixtures, for every module that uses them (one clerk-mode app per run).
+from tests.e2e.clerk_fixtures import clerk_app_server, clerk_backend, clerk_page, fapi  # noqa: F401
 from tests.e2e.helpers import CSP_VIOLATION_SCRIPT, SECRETS, remember_tokens
 
 expect.set_options(timeout=15_000)

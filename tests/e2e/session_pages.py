@@ -33,6 +33,18 @@ window.__watchText = (testid, text) => {
   observer.observe(document, {subtree: true, childList: true, characterData: true});
   check();
 };
+window.__watchAppearance = (testid) => {
+  window.__appearedAt = null;
+  const check = () => {
+    if (window.__appearedAt === null && document.querySelector(`[data-testid="${testid}"]`)) {
+      window.__appearedAt = now();
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, {subtree: true, childList: true});
+  check();
+};
 """
 
 
@@ -83,6 +95,16 @@ def rename(page: Page, session_id: int, new_name: str) -> None:
 def watch_text(page: Page, testid: str, text: str) -> None:
     """Start recording, in the page, when an element `testid` first shows `text`."""
     page.evaluate("([testid, text]) => window.__watchText(testid, text)", [testid, text])
+
+
+def watch_appearance(page: Page, testid: str) -> None:
+    """Start recording, in the page, when an element `testid` next appears."""
+    page.evaluate("(testid) => window.__watchAppearance(testid)", testid)
+
+
+def appeared_at(page: Page) -> float | None:
+    """When the watched element appeared (epoch ms, in-page clock), or None."""
+    return page.evaluate("() => window.__appearedAt")
 
 
 def text_seen_at(page: Page) -> float | None:

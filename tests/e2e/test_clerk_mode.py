@@ -4,81 +4,17 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from smnb_app.providers.dev.issuer import TokenIssuer
-from tests.e2e.app_server import AppServer, free_port, start_app
-from tests.e2e.clerk_fapi import FRONTEND_API, ISSUER, SCRIPT_URL, FakeFrontendApi, user_id_for
-from tests.e2e.conftest import PageErrors
+from tests.e2e.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API, ISSUER, user_id_for
+from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email
 from tests.e2e.helpers import db_rows
 from tests.support.auth import signing_key
-from tests.support.clerk_backend import ClerkBackendServer
-from tests.support.settings import publishable_key
 
 FOREIGN_ORIGIN = "https://evil.example.test"
-
-
-@pytest.fixture(scope="module")
-def clerk_backend() -> Iterator[ClerkBackendServer]:
-    """Clerk's Backend API: the JWKS the app verifies with and the users' profiles."""
-    with ClerkBackendServer([signing_key(0)]) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def clerk_app_server(tmp_path_factory: pytest.TempPathFactory, clerk_backend: ClerkBackendServer) -> Iterator[AppServer]:
-    """The app in clerk mode: configured only through environment variables."""
-    port = free_port()
-    server = start_app(Path(tmp_path_factory.mktemp("clerk-app")), port=port, extra_env={
-        "SMNB_AUTH_PROVIDER": "clerk",
-        "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
-        "CLERK_SECRET_KEY": clerk_backend.secret_key,
-        "CLERK_API_URL": clerk_backend.base_url,
-        "CLERK_AUTHORIZED_PARTIES": f"http://localhost:{port}",
-    })
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fapi(clerk_backend: ClerkBackendServer, clerk_app_server: AppServer) -> FakeFrontendApi:
-    """The Frontend API of the stub, signing 10-second tokens as the configured instance."""
-    return FakeFrontendApi(clerk_backend, TokenIssuer(ISSUER, signing_key(0), azp=clerk_app_server.url, lifetime_s=10))
-
-
-@pytest.fixture
-def clerk_page(browser: Browser, page_errors: PageErrors, clerk_app_server: AppServer,
-               fapi: FakeFrontendApi) -> Iterator[Callable[[], Page]]:
-    """Opens pages of the clerk-mode app, each in its own browser, with Clerk routed to the stub."""
-    contexts: list[BrowserContext] = []
-
-    def open_page() -> Page:
-        context = browser.new_context(base_url=clerk_app_server.url)
-        fapi.attach(context)
-        contexts.append(context)
-        return page_errors.watch(context.new_page())
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def unique_email(name: str) -> str:
-    """`first.last@<unique>.example.test`, which the fake Frontend API names First Last."""
-    return f"{name}@{uuid.uuid4().hex[:8]}.example.test"
-
-
-def sign_in_with_clerk(page: Page, email: str, path: str = "/dashboard") -> None:
-    """Open `path` signed out, sign in through Clerk's (stubbed) form, wait to be back."""
-    page.goto(path)
-    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
-    page.get_by_test_id("clerk-stub-sign-in-email").fill(email)
-    page.get_by_test_id("clerk-stub-sign-in-submit").click()
 
 
 def token_fetches(page: Page) -> int:
@@ -86,9 +22,20 @@ def token_fetches(page: Page) -> int:
     return page.evaluate("() => window.Clerk.__stub.tokenFetches")
 
 
+def test_clerk_js_and_its_ui_bundle_load_from_the_frontend_api(clerk_page):
+    page = clerk_page()
+    scripts: list[str] = []
+    page.on("request", lambda request: request.resource_type == "script" and scripts.append(request.url))
+    page.goto("/sign-in")
+
+    # The sign-in form is the UI bundle's: it shows only once clerk-js has loaded and mounted it.
+    expect(page.get_by_test_id("clerk-stub-sign-in-email")).to_be_visible()
+    assert [url for url in scripts if FRONTEND_API in url] == [CLERK_JS_URL, CLERK_UI_URL]
+
+
 def test_sign_in_through_clerk_shows_protected_content_and_records_the_user(clerk_page, clerk_app_server):
     page = clerk_page()
-    email = unique_email("ada.lovelace")
+    email = unique_clerk_email("ada.lovelace")
     sign_in_with_clerk(page, email)
 
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
@@ -101,7 +48,7 @@ def test_sign_in_through_clerk_shows_protected_content_and_records_the_user(cler
 
 def test_sign_up_page_shows_clerks_sign_up_and_signs_the_new_user_in(clerk_page, clerk_app_server):
     page = clerk_page()
-    email = unique_email("katherine.johnson")
+    email = unique_clerk_email("katherine.johnson")
     page.goto("/sign-up")
     page.get_by_test_id("clerk-stub-sign-up-email").fill(email)
     page.get_by_test_id("clerk-stub-sign-up-submit").click()
@@ -114,10 +61,10 @@ def test_sign_up_page_shows_clerks_sign_up_and_signs_the_new_user_in(clerk_page,
 
 def test_session_change_sends_the_new_sessions_token(clerk_page, clerk_app_server):
     page = clerk_page()
-    sign_in_with_clerk(page, unique_email("ada.lovelace"))
+    sign_in_with_clerk(page, unique_clerk_email("ada.lovelace"))
     expect(page.get_by_test_id("header-user-name")).to_have_text("Ada Lovelace")
 
-    other = unique_email("grace.hopper")
+    other = unique_clerk_email("grace.hopper")
     page.evaluate("email => window.Clerk.__stub.signIn(email)", other)
 
     expect(page.get_by_test_id("header-user-name")).to_have_text("Grace Hopper")
@@ -129,7 +76,7 @@ def test_session_change_sends_the_new_sessions_token(clerk_page, clerk_app_serve
 def test_token_is_refreshed_before_it_expires(clerk_page, fapi):
     fapi.issuer.lifetime_s = 6
     page = clerk_page()
-    sign_in_with_clerk(page, unique_email("alan.turing"))
+    sign_in_with_clerk(page, unique_clerk_email("alan.turing"))
     expect(page.get_by_test_id("protected-content")).to_be_visible()
     fetched = token_fetches(page)
 
@@ -142,7 +89,7 @@ def test_token_is_refreshed_before_it_expires(clerk_page, fapi):
 def test_focus_fetches_a_fresh_token(clerk_page, fapi):
     fapi.issuer.lifetime_s = 600  # no scheduled refresh during the test
     page = clerk_page()
-    sign_in_with_clerk(page, unique_email("barbara.liskov"))
+    sign_in_with_clerk(page, unique_clerk_email("barbara.liskov"))
     expect(page.get_by_test_id("protected-content")).to_be_visible()
     fetched = token_fetches(page)
 
@@ -164,7 +111,7 @@ def test_websocket_reconnect_sends_a_fresh_token(clerk_page, fapi):
         connections.append((route, sent))
 
     page.route_web_socket("**/_event/**", tap)
-    sign_in_with_clerk(page, unique_email("edsger.dijkstra"))
+    sign_in_with_clerk(page, unique_clerk_email("edsger.dijkstra"))
     expect(page.get_by_test_id("protected-content")).to_be_visible()
     fetched, count = token_fetches(page), len(connections)
 
@@ -179,7 +126,7 @@ def test_websocket_reconnect_sends_a_fresh_token(clerk_page, fapi):
 
 def test_sign_out_signs_out_of_clerk_and_the_server(clerk_page, fapi):
     page = clerk_page()
-    sign_in_with_clerk(page, unique_email("margaret.hamilton"))
+    sign_in_with_clerk(page, unique_clerk_email("margaret.hamilton"))
     expect(page.get_by_test_id("protected-content")).to_be_visible()
 
     page.get_by_test_id("sign-out-button").click()
@@ -209,7 +156,7 @@ def test_token_not_meant_for_this_app_is_refused(clerk_page, clerk_app_server, f
     else:
         fapi.azp = FOREIGN_ORIGIN
     page = clerk_page()
-    email = unique_email("mallory.eve")
+    email = unique_clerk_email("mallory.eve")
     sign_in_with_clerk(page, email)
 
     expect(page.get_by_test_id("auth-error")).to_contain_text(reason)
@@ -217,11 +164,12 @@ def test_token_not_meant_for_this_app_is_refused(clerk_page, clerk_app_server, f
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE email = ?", email) == []
 
 
-def test_clerk_that_cannot_load_shows_a_notice_instead_of_a_spinner(clerk_page, page_errors):
+@pytest.mark.parametrize("script", [CLERK_JS_URL, CLERK_UI_URL], ids=["clerk-js", "ui-bundle"])
+def test_clerk_that_cannot_load_shows_a_notice_instead_of_a_spinner(clerk_page, page_errors, script):
     page_errors.allow("the server responded with a status of 503")
     page_errors.allow("Failed to load Clerk")
     page = clerk_page()
-    page.context.route(SCRIPT_URL, lambda route: route.fulfill(status=503, body="unavailable"))
+    page.context.route(script, lambda route: route.fulfill(status=503, body="unavailable"))
     page.goto("/sign-in")
 
     # Clerk's loader retries, then gives up after its 15-second timeout.

@@ -62,7 +62,9 @@ class JwksServer(LoopbackServer):
             return 200, b"{not json"
         return 200, self.mode.value.encode()
 
-    def answer_get(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
-        """Answer every path with the JWKS, or with the misbehaviour `mode` asks for."""
-        status, body = self._answer(headers.get("Authorization"))
-        return status, {}, body
+    def answer(
+        self, method: str, path: str, headers: Message, body: bytes,
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Answer every request with the JWKS, or with the misbehaviour `mode` asks for."""
+        status, document = self._answer(headers.get("Authorization"))
+        return status, {}, document

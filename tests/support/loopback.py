@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1, on a free port, answering GET requests in a background thread."""
+"""A real HTTP server on 127.0.0.1, on a free port, answering GET, POST and DELETE in a background thread."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Self
 
 
 class LoopbackServer:
-    """The life cycle shared by the test servers; subclasses say what a GET answers.
+    """The life cycle shared by the test servers; subclasses say what a request answers.
 
     Use as a context manager: the server runs in a background thread while the block runs.
     """
@@ -25,15 +25,20 @@ class LoopbackServer:
         """`http://127.0.0.1:<port>`, usable as an issuer or an API base URL."""
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def answer_get(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
-        """The status, extra headers and body of a GET; runs in the request's thread.
+    def answer(
+        self, method: str, path: str, headers: Message, body: bytes,
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """The status, extra headers and body of an answer; runs in the request's thread.
 
         Args:
-            path: The request path, with its query.
+            method: `GET`, `POST` or `DELETE`.
+            path: The request path, with its query, as sent (still percent-encoded).
             headers: The request headers.
+            body: The request body (empty when there is none).
 
         Returns:
-            What to send; the Content-Type is JSON unless the headers say otherwise.
+            What to send, the Content-Type being JSON unless the headers say otherwise; None
+            closes the connection without an answer.
         """
         raise NotImplementedError
 
@@ -56,14 +61,27 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                status, headers, body = server.answer_get(self.path, self.headers)
+                self._reply()
+
+            def do_POST(self) -> None:
+                self._reply()
+
+            def do_DELETE(self) -> None:
+                self._reply()
+
+            def _reply(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                reply = server.answer(self.command, self.path, self.headers, body)
+                if reply is None:
+                    return
+                status, headers, answer = reply
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    self.wfile.write(answer)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # The client gave up waiting: that is what a slow-answer test provokes.
 

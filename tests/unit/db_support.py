@@ -87,7 +87,7 @@ def engine(
     else:
         eng = make_engine(request.getfixturevalue("pg_url"), pool_size=25)
         with eng.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE auth_events, sessions, users RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql("TRUNCATE auth_events, revocations, webhook_deliveries, sessions, users RESTART IDENTITY CASCADE")
     yield eng
     eng.dispose()
 

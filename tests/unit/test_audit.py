@@ -63,7 +63,7 @@ def _sign_in(db: Session, user_id: int, at: int, *, ip: str = "10.0.0.1",
 
 def test_kinds_and_user_agent_limit() -> None:
     assert AUDIT_KINDS == (
-        "sign_in", "sign_out", "token_rejected", "session_expired", "rate_limited"
+        "sign_in", "sign_out", "token_rejected", "session_expired", "rate_limited", "webhook", "account_deleted"
     )
     assert MAX_USER_AGENT == 256
 

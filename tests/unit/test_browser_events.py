@@ -17,6 +17,8 @@ CALLABLE = {
     "auth_state.set_session_token", "auth_state.check_access", "auth_state.sign_out",
     "auth_state.dev_sign_in_started", "auth_state.dev_sign_in_failed",
     "event_guard_state.dismiss_too_fast", "failure_state.dismiss_failure", "sign_ins_state.load_sign_ins",
+    "account_state.sign_out_everywhere", "account_state.ask_delete", "account_state.cancel_delete",
+    "account_state.delete_account", "account_state.download_my_data",
     "sessions_state.open_page", "sessions_state.ensure_loaded", "sessions_state.set_filter",
     "sessions_state.load_more", "sessions_state.dismiss_error", "sessions_state.start_rename",
     "sessions_state.cancel_rename", "sessions_state.save_rename", "sessions_state.toggle_settings",

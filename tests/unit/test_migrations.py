@@ -25,8 +25,8 @@ from smnb_app.db import make_engine, upgrade_to_head
 from smnb_app.db.migrate import PROJECT_ROOT, alembic_config
 from tests.unit.db_support import postgres_base_url, postgres_schema, sqlite_url
 
-TABLES = {"users", "sessions", "auth_events"}
-HEAD = "0002"
+TABLES = {"users", "sessions", "auth_events", "revocations", "webhook_deliveries"}
+HEAD = "0003"
 
 
 @contextmanager
@@ -133,7 +133,7 @@ def test_migrated_schema_reflects_exactly_like_the_models(
     assert once_per_sid[2] is True and "sid IS NOT NULL" in str(once_per_sid[3])
 
 
-def test_downgrade_one_step_drops_only_auth_events(fresh_url: str) -> None:
+def test_downgrade_to_0001_drops_only_the_later_tables(fresh_url: str) -> None:
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
         upgrade_to_head(engine)

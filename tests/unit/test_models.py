@@ -29,7 +29,8 @@ def test_tables_columns_and_indexes() -> None:
     users, sessions = User.__table__, ModelSession.__table__
     assert (users.name, sessions.name) == ("users", "sessions")
     assert set(users.c.keys()) == {
-        "id", "name", "email", "token_identifier", "avatar_url", "created_at", "last_active_at"
+        "id", "name", "email", "token_identifier", "avatar_url", "created_at", "last_active_at",
+        "profile_updated_at",
     }
     assert set(sessions.c.keys()) == {
         "id", "user_id", "name", "status", "settings", "created_at", "updated_at"

@@ -1,7 +1,8 @@
-"""Clerk's Backend API, for the one thing the server needs from it: a user's profile.
+"""Clerk's Backend API, for what the server needs from it: profiles, sessions, deleting users.
 
 Clerk's default session token carries no name or email, so the server reads them from
-`GET /v1/users/{user_id}` with the instance's secret key.
+`GET /v1/users/{user_id}` with the instance's secret key. Signing a user out everywhere and
+deleting an account go through `/v1/sessions` and `DELETE /v1/users/{user_id}`.
 """
 
 from __future__ import annotations
@@ -10,84 +11,24 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from smnb_app.providers.clerk.config import DEFAULT_CLERK_API_URL
+from smnb_app.providers.clerk.profiles import ClerkProfile, profile_from_user
+from smnb_app.providers.clerk.transport import ClerkApiError, ClerkTransport
 
+__all__ = ["ClerkApiError", "ClerkBackendApi", "ClerkProfile", "profile_from_user"]
 
-class ClerkApiError(Exception):
-    """The Backend API did not answer with a user; the message never holds the secret key."""
-
-
-@dataclass(frozen=True)
-class ClerkProfile:
-    """The profile fields of a Clerk user, as the Backend API returns them."""
-
-    user_id: str
-    first_name: str | None
-    last_name: str | None
-    username: str | None
-    email: str | None
-    image_url: str | None
-
-    def as_claims(self) -> dict[str, str]:
-        """The profile as the claims a session-token template would carry (absent when unknown).
-
-        Returns:
-            `first_name`, `last_name`, `name` (the username, when there is no first or last
-            name), `email` and `image_url`, for `identity_from_claims`.
-        """
-        name = None if self.first_name or self.last_name else self.username
-        claims = {"first_name": self.first_name, "last_name": self.last_name, "name": name,
-                  "email": self.email, "image_url": self.image_url}
-        return {key: value for key, value in claims.items() if value}
-
-
-def profile_from_user(user: Mapping[str, Any]) -> ClerkProfile:
-    """Read a Backend API user object; the email is the one `primary_email_address_id` names.
-
-    Args:
-        user: The JSON of `GET /v1/users/{user_id}`.
-
-    Returns:
-        The profile.
-    """
-    primary_id = user.get("primary_email_address_id")
-    addresses = user.get("email_addresses") or []
-    email = next((a.get("email_address") for a in addresses if isinstance(a, Mapping) and a.get("id") == primary_id),
-                 None)
-
-    def text(key: str) -> str | None:
-        value = user.get(key)
-        return value.strip() or None if isinstance(value, str) else None
-
-    return ClerkProfile(
-        user_id=str(user.get("id", "")),
-        first_name=text("first_name"),
-        last_name=text("last_name"),
-        username=text("username"),
-        email=email if isinstance(email, str) and email else None,
-        image_url=text("image_url"),
-    )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    if raw.isdigit():
-        return float(raw)
-    try:
-        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+# Clerk's largest page of `GET /v1/sessions`.
+SESSIONS_PAGE_SIZE = 500
+# Statuses of a revoke that mean the session is no longer active: gone, ended or revoked.
+_NOT_ACTIVE = (400, 404, 410)
 
 
 class ClerkBackendApi:
-    """Fetches user profiles with bounded retries, and remembers them per user for a while."""
+    """Calls the Backend API with bounded retries; profiles are remembered per user for a while."""
 
     def __init__(
         self,
@@ -99,6 +40,7 @@ class ClerkBackendApi:
         max_retry_after_s: float = 2.0,
         cache_ttl_s: float = 300.0,
         cache_size: int = 1000,
+        revoke_concurrency: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create a client.
@@ -112,15 +54,19 @@ class ClerkBackendApi:
             max_retry_after_s: The longest `Retry-After` that is honoured; longer ones give up.
             cache_ttl_s: How long a fetched profile is reused.
             cache_size: How many profiles are remembered; the least recently used go first.
+            revoke_concurrency: How many revocations `revoke_all_sessions` sends at once.
             clock: Monotonic seconds, for the cache.
+
+        Raises:
+            ValueError: When `revoke_concurrency` is less than 1.
         """
-        self._headers = {"Authorization": f"Bearer {secret_key}", "Accept": "application/json"}
-        self._api_url = api_url.rstrip("/")
-        self._timeout_s = timeout_s
-        self._backoff_s = backoff_s
-        self._max_retry_after_s = max_retry_after_s
+        if revoke_concurrency < 1:
+            raise ValueError("revoke_concurrency must be at least 1")
+        self._transport = ClerkTransport(secret_key, api_url=api_url, timeout_s=timeout_s, backoff_s=backoff_s,
+                                         max_retry_after_s=max_retry_after_s)
         self._cache_ttl_s = cache_ttl_s
         self._cache_size = cache_size
+        self._revoke_concurrency = revoke_concurrency
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, ClerkProfile]] = OrderedDict()
 
@@ -141,13 +87,124 @@ class ClerkBackendApi:
         if cached is not None and self._clock() < cached[0]:
             self._cache.move_to_end(user_id)
             return cached[1]
-        # A client per fetch: profiles are fetched once per user every few minutes, and a
-        # shared client would be bound to the first event loop that used it.
+        # A client per call: a shared client would be bound to the first event loop that used it.
         async with httpx.AsyncClient() as client:
-            user = await self._fetch(client, user_id)
-        profile = profile_from_user(user)
+            response = await self._transport.send(client, "GET", "/v1/users/{user_id}", ids={"user_id": user_id})
+        profile = profile_from_user(_user_json(response))
         self._remember(user_id, profile)
         return profile
+
+    async def list_active_sessions(self, user_id: str) -> list[str]:
+        """The ids of the user's active sessions, from every page of `GET /v1/sessions`.
+
+        Args:
+            user_id: The Clerk user id.
+
+        Returns:
+            The `sess_...` ids, each once, in Clerk's order.
+
+        Raises:
+            ClerkApiError: When the key is refused, an answer is not a list of sessions, or the
+                API keeps failing or is too slow.
+        """
+        async with httpx.AsyncClient() as client:
+            return await self._active_sessions(client, user_id)
+
+    async def revoke_session(self, session_id: str) -> None:
+        """Revoke a session with `POST /v1/sessions/{session_id}/revoke`.
+
+        A session that is unknown, ended or already revoked counts as revoked: Clerk answers
+        404, 410 or 400 for those.
+
+        Args:
+            session_id: The `sess_...` id.
+
+        Raises:
+            ClerkApiError: When the key is refused, or the API keeps failing or is too slow.
+        """
+        async with httpx.AsyncClient() as client:
+            await self._revoke(client, session_id)
+
+    async def revoke_all_sessions(self, user_id: str) -> list[str]:
+        """Sign the user out everywhere: revoke each active session, a few at a time.
+
+        Every session is tried even when some fail; the call is safe to repeat.
+
+        Args:
+            user_id: The Clerk user id.
+
+        Returns:
+            The ids of the sessions that were active and now are not.
+
+        Raises:
+            ClerkApiError: When the sessions cannot be listed, or any of them could not be
+                revoked (the message says how many were).
+        """
+        async with httpx.AsyncClient() as client:
+            session_ids = await self._active_sessions(client, user_id)
+            slots = asyncio.Semaphore(self._revoke_concurrency)
+
+            async def revoke(session_id: str) -> ClerkApiError | None:
+                async with slots:
+                    try:
+                        await self._revoke(client, session_id)
+                    except ClerkApiError as exc:
+                        return exc
+                return None
+
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(revoke(session_id)) for session_id in session_ids]
+        outcomes = zip(session_ids, (task.result() for task in tasks), strict=True)
+        failures = [(session_id, error) for session_id, error in outcomes if error is not None]
+        if failures:
+            first_id, first = failures[0]
+            raise ClerkApiError(f"revoked {len(session_ids) - len(failures)} of {len(session_ids)} sessions; "
+                                f"{first_id}: {first}")
+        return session_ids
+
+    async def delete_user(self, user_id: str) -> None:
+        """Delete the user with `DELETE /v1/users/{user_id}`; an unknown user counts as deleted.
+
+        Args:
+            user_id: The Clerk user id.
+
+        Raises:
+            ClerkApiError: When the key is refused, or the API keeps failing or is too slow.
+        """
+        async with httpx.AsyncClient() as client:
+            await self._transport.send(client, "DELETE", "/v1/users/{user_id}", ids={"user_id": user_id},
+                                       accept=(200, 404))
+        self.forget_profile(user_id)
+
+    async def _active_sessions(self, client: httpx.AsyncClient, user_id: str) -> list[str]:
+        # Keyed by id: a session that moves between pages while they are read is listed once.
+        found: dict[str, None] = {}
+        offset = 0
+        while True:
+            response = await self._transport.send(
+                client, "GET", "/v1/sessions",
+                params={"user_id": user_id, "status": "active", "limit": SESSIONS_PAGE_SIZE, "offset": offset})
+            page = _session_ids(response)
+            known = len(found)
+            found.update(dict.fromkeys(page))
+            if len(page) < SESSIONS_PAGE_SIZE:
+                return list(found)
+            if len(found) == known:
+                # An API that ignores `offset` would otherwise be asked for pages forever.
+                raise ClerkApiError("GET /v1/sessions answered the same full page again")
+            offset += SESSIONS_PAGE_SIZE
+
+    async def _revoke(self, client: httpx.AsyncClient, session_id: str) -> None:
+        await self._transport.send(client, "POST", "/v1/sessions/{session_id}/revoke", ids={"session_id": session_id},
+                                   accept=(200, *_NOT_ACTIVE))
+
+    def forget_profile(self, user_id: str) -> None:
+        """Drop a cached profile (a webhook just said it changed).
+
+        Args:
+            user_id: The Clerk user id.
+        """
+        self._cache.pop(user_id, None)
 
     def _remember(self, user_id: str, profile: ClerkProfile) -> None:
         self._cache[user_id] = (self._clock() + self._cache_ttl_s, profile)
@@ -155,47 +212,24 @@ class ClerkBackendApi:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    async def _fetch(self, client: httpx.AsyncClient, user_id: str) -> Mapping[str, Any]:
-        url = f"{self._api_url}/v1/users/{quote(user_id, safe='')}"
-        pauses = iter(self._backoff_s)
-        attempts = 0
-        while True:
-            attempts += 1
-            outcome = await self._attempt(client, url)
-            if isinstance(outcome, Mapping):
-                return outcome
-            failure, requested_wait = outcome
-            pause = next(pauses, None)
-            if pause is None:
-                raise ClerkApiError(f"{failure}; gave up after {attempts} attempts")
-            await asyncio.sleep(pause if requested_wait is None else requested_wait)
 
-    async def _attempt(self, client: httpx.AsyncClient, url: str) -> Mapping[str, Any] | tuple[str, float | None]:
-        """One request: the user, or a retryable failure with the wait the server asked for."""
-        try:
-            response = await client.get(url, headers=self._headers, timeout=self._timeout_s)
-        except httpx.TimeoutException:
-            raise ClerkApiError(f"GET /v1/users timed out after {self._timeout_s:g} s") from None
-        except httpx.TransportError as exc:
-            return f"GET /v1/users failed ({type(exc).__name__})", None
-        if response.status_code == 200:
-            return self._user_json(response)
-        failure = f"GET /v1/users answered {response.status_code}"
-        if response.status_code == 429:
-            wait = _retry_after(response)
-            if wait is not None and wait > self._max_retry_after_s:
-                raise ClerkApiError(f"{failure} and asked to retry after {wait:g} s")
-            return failure, wait
-        if response.status_code >= 500:
-            return failure, None
-        raise ClerkApiError(failure)
+def _json(response: httpx.Response, label: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ClerkApiError(f"{label} answered with invalid JSON") from None
 
-    @staticmethod
-    def _user_json(response: httpx.Response) -> Mapping[str, Any]:
-        try:
-            user = response.json()
-        except ValueError:
-            raise ClerkApiError("GET /v1/users answered with invalid JSON") from None
-        if not isinstance(user, Mapping) or not user.get("id"):
-            raise ClerkApiError("GET /v1/users answered without a user object")
-        return user
+
+def _user_json(response: httpx.Response) -> Mapping[str, Any]:
+    user = _json(response, "GET /v1/users/{user_id}")
+    if not isinstance(user, Mapping) or not user.get("id"):
+        raise ClerkApiError("GET /v1/users/{user_id} answered without a user object")
+    return user
+
+
+def _session_ids(response: httpx.Response) -> list[str]:
+    sessions = _json(response, "GET /v1/sessions")
+    if not isinstance(sessions, list) or not all(
+            isinstance(s, Mapping) and isinstance(s.get("id"), str) and s["id"] for s in sessions):
+        raise ClerkApiError("GET /v1/sessions answered without a list of sessions")
+    return [session["id"] for session in sessions]

@@ -2,7 +2,7 @@
 // fresh session token (or "" when signed out) to the server through onToken, exactly as
 // DevTokenBridge does for the dev provider.
 import { useEffect, useRef } from "react";
-import { useAuth, useClerk, useSession } from "@clerk/clerk-react";
+import { useAuth, useClerk, useSession } from "@clerk/react";
 
 const FOCUS_THROTTLE_MS = 2000;
 const RETRY_MS = 3000;

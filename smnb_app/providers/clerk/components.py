@@ -34,27 +34,32 @@ ROUTER_REPLACE = rx.Var(
     _var_data=_NAVIGATE,
 )
 
-Routing = Literal["hash", "path", "virtual"]
+Routing = Literal["hash", "path"]
 
 
 class ClerkComponent(rx.Component):
-    """A component of `@clerk/clerk-react`."""
+    """A component of `@clerk/react`."""
 
     library = CLERK_REACT_PACKAGE
 
-    # Clerk spells "JS" in capitals; Reflex's camel case would pass `clerkJsUrl`, which Clerk
-    # silently ignores.
-    _rename_props = {"clerkJsUrl": "clerkJSUrl", "clerkJsVersion": "clerkJSVersion"}
-
 
 class ClerkProvider(ClerkComponent):
-    """Loads Clerk's browser SDK and shares the Clerk session with every component below it."""
+    """Loads Clerk's browser SDK and UI bundle, and shares the Clerk session with every component below it."""
 
     tag = "ClerkProvider"
+
+    # @clerk/react 6 takes a self-hosted script's URL or version only from these internal names;
+    # Reflex's camel case (`clerkJsUrl`), like v5's `clerkJSUrl`, would be silently ignored.
+    _rename_props = {
+        "clerkJsUrl": "__internal_clerkJSUrl",
+        "clerkJsVersion": "__internal_clerkJSVersion",
+        "clerkUiUrl": "__internal_clerkUIUrl",
+    }
 
     publishable_key: rx.Var[str]
     clerk_js_url: rx.Var[str]
     clerk_js_version: rx.Var[str]
+    clerk_ui_url: rx.Var[str]
     sign_in_url: rx.Var[str]
     sign_up_url: rx.Var[str]
     after_sign_out_url: rx.Var[str]
@@ -125,13 +130,16 @@ def clerk_provider(
 
     Args:
         publishable_key: The instance's `pk_test_...`/`pk_live_...` key.
-        clerk_js_url: Where to load Clerk's browser SDK from; Clerk's CDN when None.
-        clerk_ui_url: Where to load Clerk's UI bundle from; not used by this SDK version yet.
+        clerk_js_url: Where to load Clerk's browser SDK (clerk-js) from; the Frontend API's
+            copy when None.
+        clerk_ui_url: Where to load Clerk's UI bundle (@clerk/ui) from; the Frontend API's copy
+            when None.
 
     Returns:
         The provider; the app's other wraps and pages become its children.
     """
-    optional = {"clerk_js_url": clerk_js_url} if clerk_js_url else {}
+    urls = {"clerk_js_url": clerk_js_url, "clerk_ui_url": clerk_ui_url}
+    optional = {name: url for name, url in urls.items() if url}
     return ClerkProvider.create(
         publishable_key=publishable_key,
         sign_in_url=SIGN_IN_PATH,

@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from smnb_app.settings_values import is_http_url
 
-# Clerk's React SDK, pinned: it decides which browser bundle (clerk-js 5) is loaded and how.
-CLERK_REACT_PACKAGE = "@clerk/clerk-react@5.61.11"
+# Clerk's React SDK, pinned: it decides which browser bundles (clerk-js 6 and the UI bundle of
+# @clerk/ui 1) are loaded and how.
+CLERK_REACT_PACKAGE = "@clerk/react@6.18.0"
 DEFAULT_CLERK_API_URL = "https://api.clerk.com"
 WEBHOOK_SECRET_PREFIX = "whsec_"
 _PUBLISHABLE_PREFIXES = ("pk_test_", "pk_live_")

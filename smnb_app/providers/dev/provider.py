@@ -196,6 +196,25 @@ class DevIdentityProvider:
                 (self._clock(), session_id),
             )
 
+    def revoke_user_sessions(self, *, user_id: str) -> list[str]:
+        """Revoke every live sign-in session of a user ("sign out everywhere", account deletion).
+
+        Args:
+            user_id: The user's `sub` (`user_...`).
+
+        Returns:
+            The ids of the sessions revoked now.
+        """
+        with self._store() as store:
+            live = [row[0] for row in store.execute(
+                "SELECT session_id FROM dev_sessions WHERE user_id = ? AND revoked_at IS NULL", (user_id,)
+            )]
+            store.execute(
+                "UPDATE dev_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                (self._clock(), user_id),
+            )
+        return live
+
     def _live_session(self, session_id: str, secret: str, *, allow_revoked: bool = False) -> tuple[str, str, str]:
         with self._store() as store:
             row = store.execute(

@@ -1,18 +1,20 @@
-// A stub of Clerk's browser SDK (clerk-js 5) for the browser tests, never part of the app. The
-// tests route Clerk's script URL here. It offers exactly what @clerk/clerk-react 5.61 uses:
-// `load`, `loaded`, `addListener`, `session`/`user`/`client`, `session.getToken`, `signOut` and
-// the mount/unmount pairs of SignIn, SignUp and UserButton. Its "Frontend API" (sign-in, tokens,
-// sign-out) lives at https://<frontend api>/v1 and is answered by the test (clerk_fapi.py),
-// which signs the tokens with the issuer whose keys the app trusts.
+// A stub of Clerk's browser SDK (clerk-js 6) for the browser tests, never part of the app. The
+// tests route Clerk's script URL here. It offers what @clerk/react 6.18 uses: `load` (given the
+// UI bundle's constructor, see ui.browser.js), `loaded`, `addListener` with `skipInitialEmit`,
+// `__internal_lastEmittedResources`, `session`/`user`/`client`/`isSignedIn`, `session.getToken`,
+// `setActive`, `signOut`, `__internal_updateProps` and the mount/unmount pairs of SignIn, SignUp
+// and UserButton, which it hands to the UI bundle as clerk-js 6 does. Its "Frontend API"
+// (sign-in, tokens, sign-out) lives at https://<frontend api>/v1 and is answered by the test
+// (clerk_fapi.py), which signs the tokens with the issuer whose keys the app trusts.
 (() => {
   const STORE = "clerk-stub.client"; // Clerk keeps its client in a cookie; the stub in localStorage.
   const publishableKey =
-    window.__clerk_publishable_key ||
-    document.querySelector("script[data-clerk-publishable-key]").getAttribute("data-clerk-publishable-key");
+    window.__clerk_publishable_key || document.currentScript.getAttribute("data-clerk-publishable-key");
   const api = `https://${atob(publishableKey.split("_")[2]).slice(0, -1)}/v1`;
   const listeners = new Set();
-  const mounted = new Map(); // node -> render function, re-run on every change
+  const started = new Map(); // session id -> the record of a sign-in or sign-up, until setActive
   let options = {};
+  let ui = null; // the UI bundle's instance: it renders SignIn, SignUp and UserButton
   let session = null;
   let tokenFetches = 0;
 
@@ -67,20 +69,28 @@
 
   // The session of `record` with its first token, or null when Clerk ended it meanwhile.
   const startSession = async (record) => {
-    const started = makeSession(record);
-    return (await started.getToken()) ? started : null;
+    const candidate = makeSession(record);
+    return (await candidate.getToken()) ? candidate : null;
   };
 
   const resources = () => ({
-    client: { sessions: session ? [session] : [], signedInSessions: session ? [session] : [], lastActiveSessionId: session?.id ?? null },
+    client: {
+      sessions: session ? [session] : [],
+      signedInSessions: session ? [session] : [],
+      lastActiveSessionId: session?.id ?? null,
+      signIn: { create: ({ identifier }) => start("/client/sign_ins", identifier) },
+      signUp: { create: ({ emailAddress }) => start("/client/sign_ups", emailAddress) },
+    },
     session,
     user: session ? session.user : null,
     organization: null,
   });
+  // What listeners were last given: React reads it as a snapshot, so it changes only on emit.
+  let lastEmitted = null;
 
   const emit = () => {
-    for (const listener of listeners) listener(resources());
-    for (const render of mounted.values()) render();
+    lastEmitted = resources();
+    for (const listener of listeners) listener(lastEmitted);
   };
 
   const setSession = async (record) => {
@@ -90,6 +100,14 @@
     emit();
   };
 
+  // A sign-in or sign-up with an email completes at once (the stub has no factors to verify).
+  const start = async (path, email) => {
+    const { status, data } = await post(path, { identifier: email });
+    if (status !== 200) throw new Error(`sign-in failed with ${status}`);
+    started.set(data.session_id, data);
+    return { status: "complete", createdSessionId: data.session_id };
+  };
+
   // As Clerk: through the app's router when the provider gives one, else a page load.
   const navigate = (to) => {
     if (!to) return;
@@ -97,25 +115,13 @@
     else window.location.assign(to);
   };
 
-  const signIn = async (path, email) => {
-    const { status, data } = await post(path, { identifier: email });
-    if (status !== 200) throw new Error(`sign-in failed with ${status}`);
-    await setSession(data);
+  const controls = () => {
+    if (!ui) throw new Error("Clerk's components need the UI bundle (@clerk/ui), which was not loaded");
+    return ui.ensureMounted();
   };
-
-  const mountForm = (kind, path) => (node, props) => {
-    node.innerHTML = `<form data-testid="clerk-stub-${kind}"><input name="identifier" type="email"
-      data-testid="clerk-stub-${kind}-email"><button type="submit" data-testid="clerk-stub-${kind}-submit">Continue</button></form>`;
-    node.querySelector("form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await signIn(path, node.querySelector("input").value);
-      navigate(props.forceRedirectUrl || props.fallbackRedirectUrl || "/");
-    });
-  };
-  const unmount = (node) => {
-    mounted.delete(node);
-    node.innerHTML = "";
-  };
+  const mount = (name, appearanceKey) => async (node, props) =>
+    (await controls()).mountComponent({ name, appearanceKey, node, props });
+  const unmount = async (node) => (await controls()).unmountComponent({ node });
 
   const clerk = {
     loaded: false,
@@ -131,40 +137,51 @@
     get organization() {
       return null;
     },
+    get isSignedIn() {
+      return session !== null;
+    },
+    get __internal_lastEmittedResources() {
+      return lastEmitted;
+    },
     load: async (opts = {}) => {
       options = opts;
+      const ClerkUI = await opts.ui?.ClerkUI;
+      ui = ClerkUI ? new ClerkUI(() => clerk, () => null, opts, undefined) : null;
       const stored = window.localStorage.getItem(STORE);
       session = stored ? await startSession(JSON.parse(stored)) : null;
       if (!session) window.localStorage.removeItem(STORE);
+      lastEmitted = resources();
       clerk.loaded = true;
     },
-    addListener: (listener) => {
+    addListener: (listener, { skipInitialEmit = false } = {}) => {
       listeners.add(listener);
-      listener(resources());
+      if (!skipInitialEmit) listener(resources());
       return () => listeners.delete(listener);
+    },
+    setActive: async ({ session: id, redirectUrl }) => {
+      await setSession(started.get(id) ?? null);
+      started.delete(id);
+      navigate(redirectUrl);
     },
     signOut: async () => {
       if (session) await post(`/client/sessions/${session.id}/end`);
       await setSession(null);
       navigate(options.afterSignOutUrl);
     },
-    mountSignIn: mountForm("sign-in", "/client/sign_ins"),
+    mountSignIn: mount("SignIn", "signIn"),
     unmountSignIn: unmount,
-    mountSignUp: mountForm("sign-up", "/client/sign_ups"),
+    mountSignUp: mount("SignUp", "signUp"),
     unmountSignUp: unmount,
-    mountUserButton: (node) => {
-      const render = () => {
-        node.innerHTML = `<span data-testid="clerk-stub-user-button">${session ? session.user.fullName : ""}</span>`;
-      };
-      mounted.set(node, render);
-      render();
-    },
+    mountUserButton: mount("UserButton", "userButton"),
     unmountUserButton: unmount,
-    __unstable__updateProps: async () => {},
+    __internal_updateProps: async (params) => (await controls()).updateProps(params),
     // Test hooks: sign in another account in place (Clerk's multi-session "add account"), and
     // how many tokens the SDK fetched from the Frontend API.
     __stub: {
-      signIn: (email) => signIn("/client/sign_ins", email),
+      signIn: async (email) => {
+        const { createdSessionId } = await start("/client/sign_ins", email);
+        await clerk.setActive({ session: createdSessionId });
+      },
       get tokenFetches() {
         return tokenFetches;
       },

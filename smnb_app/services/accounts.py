@@ -1,0 +1,130 @@
+"""A user's account as a whole: its profile from the identity provider, its export, its deletion.
+
+Each public function runs one transaction of its own (`with db.begin():`), see
+`smnb_app.db.engine`; those named `*_in` run inside the caller's transaction instead, for the
+webhook service, which records the delivery in the same one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from smnb_app.db import AuthEvent, ModelSession, User, epoch_ms
+from smnb_app.services.session_views import session_view
+from smnb_app.services.user_agents import describe_user_agent
+from smnb_app.services.users import AuthUser, Identity, auth_user, profile_changes, profile_updates
+
+EXPORT_FORMAT = "smnb-account-export/1"
+
+
+def apply_profile_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUser | None:
+    """Create or update a user's profile as the identity provider reports it (a webhook).
+
+    Unlike a sign-in it is no activity: `last_active_at` is only set on creation, and a new user
+    gets the Welcome Session at their first sign-in. A profile older than the stored one
+    (`identity.profile_updated_at`) changes nothing.
+
+    Args:
+        db: A database session inside a transaction.
+        identity: The user and their profile, with its version.
+        now_ms: The current time in epoch ms.
+
+    Returns:
+        The user after the change, or None when nothing changed.
+    """
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[db.get_bind().dialect.name]
+    table = User.__table__
+    stmt = insert(table).values(
+        token_identifier=identity.token_identifier, name=identity.name, email=identity.email,
+        avatar_url=identity.avatar_url, profile_updated_at=identity.profile_updated_at,
+        created_at=now_ms, last_active_at=now_ms,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.token_identifier],
+        set_=profile_updates(stmt.excluded, table.c),
+        where=profile_changes(stmt.excluded, table.c),
+    ).returning(*table.c)
+    row = db.exec(stmt).first()
+    return None if row is None else auth_user(row)
+
+
+def delete_user_in(db: Session, *, user_id: int) -> bool:
+    """Delete a user and, by the foreign key's cascade, their sessions; their audit rows stay unlinked.
+
+    Args:
+        db: A database session inside a transaction.
+        user_id: The user.
+
+    Returns:
+        Whether there was such a user.
+    """
+    db.exec(delete(ModelSession).where(ModelSession.user_id == user_id))
+    return db.exec(delete(User).where(User.id == user_id)).rowcount > 0
+
+
+def delete_account(*, db: Session, user_id: int) -> bool:
+    """Delete a user's sessions and user row, in one transaction.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The verified user.
+
+    Returns:
+        Whether there was such a user.
+    """
+    with db.begin():
+        return delete_user_in(db, user_id=user_id)
+
+
+def user_id_of(*, db: Session, token_identifier: str) -> int | None:
+    """The id of the user with this identity, if there is one.
+
+    Args:
+        db: A database session with no transaction in progress.
+        token_identifier: `iss|sub`.
+
+    Returns:
+        The user's id, or None.
+    """
+    with db.begin():
+        return db.exec(select(User.id).where(User.token_identifier == token_identifier)).scalar_one_or_none()
+
+
+def export_account(*, db: Session, user_id: int, now_ms: int | None = None) -> dict[str, Any] | None:
+    """Everything the app keeps about a user, as one JSON-ready document (one transaction).
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The verified user.
+        now_ms: The export's time in epoch ms; the clock when omitted.
+
+    Returns:
+        `{format, exported_at, user, sessions, sign_ins}`, or None when there is no such user.
+    """
+    with db.begin():
+        user = db.get(User, user_id)
+        if user is None:
+            return None
+        sessions = db.exec(
+            select(ModelSession).where(ModelSession.user_id == user_id)
+            .order_by(ModelSession.created_at, ModelSession.id)
+        ).scalars().all()
+        sign_ins = db.exec(
+            select(AuthEvent).where(AuthEvent.user_id == user_id, AuthEvent.kind == "sign_in")
+            .order_by(AuthEvent.at, AuthEvent.id)
+        ).scalars().all()
+        return {
+            "format": EXPORT_FORMAT,
+            "exported_at": epoch_ms() if now_ms is None else now_ms,
+            "user": auth_user(user).to_dict(),
+            "sessions": [session_view(row).to_dict() for row in sessions],
+            "sign_ins": [
+                {"at": event.at, "ip": event.ip, "browser": describe_user_agent(event.user_agent),
+                 "user_agent": event.user_agent}
+                for event in sign_ins
+            ],
+        }

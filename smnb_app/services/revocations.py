@@ -1,0 +1,112 @@
+"""Revocations: provider sessions and users whose tokens are refused although they verify.
+
+A session ends at the identity provider (a webhook, "sign out everywhere", account deletion) while
+its last token may still be valid for a minute; a deleted user's tokens too. The server records
+them here and refuses such tokens after verification ("This session was ended"). Rows are kept
+for `KEEP_MS`, longer than any session token lives, then purged.
+
+Each public function runs one transaction of its own, see `smnb_app.db.engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Insert, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from smnb_app.db import Revocation, epoch_ms
+
+SESSION = "session"
+USER = "user"
+# A day: far beyond the life of a session token (Clerk's live 60 s, the dev provider's at most 1 h).
+KEEP_MS = 24 * 60 * 60 * 1000
+ENDED_MESSAGE = "This session was ended. Sign in again."
+_TABLE = Revocation.__table__
+
+
+def _upsert(dialect: str, rows: list[dict]) -> Insert:
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"revocations support SQLite and PostgreSQL, not {dialect}")
+    stmt = insert(_TABLE).values(rows)
+    # A repeated revocation keeps the first reason and time, and the later horizon.
+    return stmt.on_conflict_do_update(
+        index_elements=[_TABLE.c.kind, _TABLE.c.value],
+        set_={"keep_until": stmt.excluded.keep_until},
+        where=_TABLE.c.keep_until < stmt.excluded.keep_until,
+    )
+
+
+def add_revocations(
+    db: Session, *, sids: Iterable[str] = (), token_identifiers: Iterable[str] = (), reason: str, now_ms: int
+) -> None:
+    """Record revocations inside the caller's transaction (for services that do more in it).
+
+    Args:
+        db: A database session inside a transaction.
+        sids: Provider session ids whose tokens to refuse.
+        token_identifiers: Users (`iss|sub`) whose tokens to refuse.
+        reason: Why, e.g. `session.revoked` or `sign_out_everywhere`.
+        now_ms: The current time in epoch ms.
+    """
+    rows = [
+        {"kind": kind, "value": value, "reason": reason[:64], "revoked_at": now_ms, "keep_until": now_ms + KEEP_MS}
+        for kind, values in ((SESSION, sids), (USER, token_identifiers))
+        for value in dict.fromkeys(values)
+    ]
+    if rows:
+        db.exec(_upsert(db.get_bind().dialect.name, rows))
+
+
+def revoke(
+    *, db: Session, sids: Iterable[str] = (), token_identifiers: Iterable[str] = (), reason: str,
+    now_ms: int | None = None,
+) -> None:
+    """Refuse from now on the tokens of these provider sessions and users.
+
+    Args:
+        db: A database session with no transaction in progress.
+        sids: Provider session ids (`sess_...`).
+        token_identifiers: Users (`iss|sub`).
+        reason: Why, e.g. `session.revoked` or `sign_out_everywhere`.
+        now_ms: The current time in epoch ms; the clock when omitted.
+    """
+    with db.begin():
+        add_revocations(db, sids=sids, token_identifiers=token_identifiers, reason=reason,
+                        now_ms=epoch_ms() if now_ms is None else now_ms)
+
+
+def is_revoked(*, db: Session, sid: str, token_identifier: str) -> bool:
+    """Whether a verified token's session or user was revoked (one primary-key lookup each).
+
+    Args:
+        db: A database session with no transaction in progress.
+        sid: The token's `sid`.
+        token_identifier: The token's `iss|sub`.
+
+    Returns:
+        True when its tokens must be refused.
+    """
+    stmt = select(_TABLE.c.kind).where(or_(
+        (_TABLE.c.kind == SESSION) & (_TABLE.c.value == sid),
+        (_TABLE.c.kind == USER) & (_TABLE.c.value == token_identifier),
+    )).limit(1)
+    with db.begin():
+        return db.exec(stmt).first() is not None
+
+
+def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:
+    """Delete revocations past their horizon.
+
+    Args:
+        db: A database session with no transaction in progress.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        How many were deleted.
+    """
+    now = epoch_ms() if now_ms is None else now_ms
+    with db.begin():
+        return db.exec(delete(_TABLE).where(_TABLE.c.keep_until < now)).rowcount

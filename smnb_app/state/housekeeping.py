@@ -1,0 +1,49 @@
+"""Hourly housekeeping of every worker: records past their time are deleted.
+
+Audit events older than `SMNB_AUDIT_RETENTION_DAYS`, revocations past any token of theirs, and
+webhook delivery ids older than any retry. Each purge is one short transaction; workers doing
+it at the same time only find less to delete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from smnb_app.services.audit import purge_events
+from smnb_app.services.provider_events import purge_deliveries
+from smnb_app.services.revocations import purge_revocations
+from smnb_app.settings import get_settings
+from smnb_app.state.runtime import run_db
+
+logger = logging.getLogger(__name__)
+
+PURGE_EVERY_S = 3600.0
+_DAY_MS = 86_400_000
+
+
+async def purge_expired_records() -> None:
+    """Purge now and every hour after (an app lifespan task); a failure is logged and retried."""
+    while True:
+        await purge_once()
+        await asyncio.sleep(PURGE_EVERY_S)
+
+
+async def purge_once() -> None:
+    """Delete every record past its time, one kind after another."""
+    days = get_settings().audit_retention_days
+    cutoff = time.time_ns() // 1_000_000 - days * _DAY_MS
+    purges = {
+        f"audit events older than {days} days": lambda db: purge_events(db=db, older_than_ms=cutoff),
+        "expired revocations": lambda db: purge_revocations(db=db),
+        "old webhook delivery ids": lambda db: purge_deliveries(db=db),
+    }
+    for what, purge in purges.items():
+        try:
+            removed = await run_db(purge)
+        except Exception:
+            logger.warning("could not purge %s", what, exc_info=True)
+            continue
+        if removed:
+            logger.info("purged %d %s", removed, what)

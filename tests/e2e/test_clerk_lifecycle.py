@@ -1,0 +1,117 @@
+"""Clerk's user lifecycle through signed webhooks, seen by open tabs: revoked, deleted, updated."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email, user_id_for
+from tests.e2e.helpers import db_rows, user_id
+from tests.e2e.session_pages import TIMING_SCRIPT, appeared_at, text_seen_at, watch_appearance, watch_text
+from tests.e2e.workers import socket_instances
+from tests.support.svix_signing import clerk_session_event, clerk_user_deleted, clerk_user_event, signed_delivery
+
+WITHIN_MS = 2000
+ENDED = "This session was ended. Sign in again."
+
+
+def deliver(app_server, event: dict) -> float:
+    """POST a signed webhook delivery to the app; the time it was sent (epoch ms)."""
+    body, headers = signed_delivery(event, delivery_id=f"msg_{uuid.uuid4().hex}")
+    sent_at = time.time() * 1000
+    response = httpx.post(f"{app_server.url}/webhooks/clerk", content=body, headers=headers, timeout=10)
+    assert (response.status_code, response.json()) == (200, {"ok": "applied"})
+    return sent_at
+
+
+def signed_in(clerk_page, email: str, path: str = "/dashboard") -> Page:
+    page = clerk_page()
+    page.add_init_script(TIMING_SCRIPT)
+    sign_in_with_clerk(page, email, path)
+    expect(page.get_by_test_id("protected-content")).to_be_visible()
+    return page
+
+
+def sids_of(app_server, email: str) -> list[str]:
+    """The user's Clerk sessions, in the order they signed in (from the audit trail)."""
+    rows = db_rows(app_server.database_url, "SELECT sid FROM auth_events WHERE kind = 'sign_in' AND user_id = ?"
+                   " ORDER BY id", user_id(app_server.database_url, email))
+    return [sid for (sid,) in rows]
+
+
+def test_session_revoked_signs_that_tab_out_within_two_seconds_but_not_the_users_other_device(
+    clerk_page, clerk_app_server
+):
+    email = unique_clerk_email("grace.hopper")
+    laptop, phone = signed_in(clerk_page, email), signed_in(clerk_page, email)
+    laptop_sid, _ = sids_of(clerk_app_server, email)
+    watch_appearance(laptop, "sign-in-prompt")
+
+    sent_at = deliver(clerk_app_server, clerk_session_event("session.revoked", laptop_sid, user_id_for(email)))
+
+    expect(laptop.get_by_test_id("auth-error")).to_have_text(ENDED)
+    assert 0 < appeared_at(laptop) - sent_at < WITHIN_MS
+    expect(phone.get_by_test_id("protected-content")).to_be_visible()
+    # The stub keeps minting tokens for the revoked session: each is refused after verification.
+    laptop.reload()
+    expect(laptop.get_by_test_id("auth-error")).to_have_text(ENDED)
+    expect(laptop.get_by_test_id("protected-content")).to_have_count(0)
+    phone.reload()
+    expect(phone.get_by_test_id("protected-content")).to_be_visible()
+
+
+def many_tabs_on_several_workers(clerk_page, email: str, at_most: int = 12) -> list[Page]:
+    """Tabs of one user until their sockets sit on at least two workers (Redis, several workers)."""
+    if not os.environ.get("REFLEX_REDIS_URL"):
+        pytest.skip("REFLEX_REDIS_URL is not set: one worker holds every socket (start Redis on 127.0.0.1:6379)")
+    pages = [signed_in(clerk_page, email)]
+    while len(socket_instances(pages)) < 2:
+        assert len(pages) < at_most, "every tab's socket landed on one worker"
+        pages.append(signed_in(clerk_page, email))
+    return pages
+
+
+def test_user_updated_shows_the_new_name_in_every_tab_on_every_worker_without_a_reload(
+    clerk_page, clerk_app_server, clerk_backend
+):
+    email = unique_clerk_email("ada.lovelace")
+    pages = many_tabs_on_several_workers(clerk_page, email)
+    for page in pages:
+        watch_text(page, "header-user-name", "Augusta King")
+    clerk_id = user_id_for(email)
+    newer = int(time.time() * 1000)
+    clerk_backend.users[clerk_id].update(first_name="Augusta", last_name="King", updated_at=newer)
+
+    sent_at = deliver(clerk_app_server, clerk_user_event("user.updated", clerk_id, first="Augusta", last="King",
+                                                         email=email, updated_at=newer))
+
+    for page in pages:
+        expect(page.get_by_test_id("header-user-name")).to_have_text("Augusta King")
+    latencies = [text_seen_at(page) - sent_at for page in pages]
+    assert all(0 < latency < WITHIN_MS for latency in latencies), latencies
+    assert db_rows(clerk_app_server.database_url, "SELECT name FROM users WHERE email = ?", email) == [
+        ("Augusta King",)]
+
+
+def test_user_deleted_signs_out_every_tab_on_every_worker_and_removes_the_users_rows(clerk_page, clerk_app_server):
+    email, bystander_email = unique_clerk_email("alan.turing"), unique_clerk_email("joan.clarke")
+    bystander = signed_in(clerk_page, bystander_email)
+    pages = many_tabs_on_several_workers(clerk_page, email)
+    deleted = user_id(clerk_app_server.database_url, email)
+    for page in pages:
+        watch_appearance(page, "sign-in-prompt")
+
+    sent_at = deliver(clerk_app_server, clerk_user_deleted(user_id_for(email)))
+
+    for page in pages:
+        expect(page.get_by_test_id("sign-in-prompt")).to_be_visible()
+    latencies = [appeared_at(page) - sent_at for page in pages]
+    assert all(0 < latency < WITHIN_MS for latency in latencies), latencies
+    assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", deleted) == []
+    assert db_rows(clerk_app_server.database_url, "SELECT id FROM sessions WHERE user_id = ?", deleted) == []
+    expect(bystander.get_by_test_id("protected-content")).to_be_visible()
