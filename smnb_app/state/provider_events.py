@@ -28,11 +28,14 @@ from smnb_app.state.tab_news import end_sessions_in_tabs, show_profile_in_tabs
 ACCOUNT_DELETED_MESSAGE = "This account was deleted."
 
 
-async def apply_clerk_event(event: ClerkEvent) -> None:
+async def apply_clerk_event(event: ClerkEvent) -> bool:
     """Apply a verified webhook event (a repeated delivery changes nothing), then tell the tabs.
 
     Args:
         event: The event.
+
+    Returns:
+        Whether this delivery applied it (False: an earlier one had).
     """
     issuer = get_settings().issuer
     token_identifier = f"{issuer}|{event.user_id}"
@@ -59,6 +62,7 @@ async def apply_clerk_event(event: ClerkEvent) -> None:
         if outcome.applied and outcome.user_id is not None:
             await end_sessions_in_tabs(outcome.user_id, sids=frozenset({sid}), message=ENDED_MESSAGE)
     _audit(event, outcome)
+    return outcome.applied
 
 
 def _audit(event: ClerkEvent, outcome: EventOutcome) -> None:

@@ -20,12 +20,12 @@ WITHIN_MS = 2000
 ENDED = "This session was ended. Sign in again."
 
 
-def deliver(app_server, event: dict) -> float:
+def deliver(app_server, event: dict, delivery_id: str | None = None, expected: str = "applied") -> float:
     """POST a signed webhook delivery to the app; the time it was sent (epoch ms)."""
-    body, headers = signed_delivery(event, delivery_id=f"msg_{uuid.uuid4().hex}")
+    body, headers = signed_delivery(event, delivery_id=delivery_id or f"msg_{uuid.uuid4().hex}")
     sent_at = time.time() * 1000
     response = httpx.post(f"{app_server.url}/webhooks/clerk", content=body, headers=headers, timeout=10)
-    assert (response.status_code, response.json()) == (200, {"ok": "applied"})
+    assert (response.status_code, response.json()) == (200, {"ok": expected})
     return sent_at
 
 
@@ -52,10 +52,12 @@ def test_session_revoked_signs_that_tab_out_within_two_seconds_but_not_the_users
     laptop_sid, _ = sids_of(clerk_app_server, email)
     watch_appearance(laptop, "sign-in-prompt")
 
-    sent_at = deliver(clerk_app_server, clerk_session_event("session.revoked", laptop_sid, user_id_for(email)))
+    revoked = clerk_session_event("session.revoked", laptop_sid, user_id_for(email))
+    sent_at = deliver(clerk_app_server, revoked, delivery_id=f"msg_{laptop_sid}")
 
     expect(laptop.get_by_test_id("auth-error")).to_have_text(ENDED)
     assert 0 < appeared_at(laptop) - sent_at < WITHIN_MS
+    deliver(clerk_app_server, revoked, delivery_id=f"msg_{laptop_sid}", expected="already applied")
     expect(phone.get_by_test_id("protected-content")).to_be_visible()
     # The stub keeps minting tokens for the revoked session: each is refused after verification.
     laptop.reload()

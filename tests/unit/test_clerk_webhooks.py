@@ -18,11 +18,16 @@ from tests.support.svix_signing import (
 
 
 class Recorder:
+    """Applies each delivery once, like the app: a repeated `svix-id` is not applied again."""
+
     def __init__(self) -> None:
         self.events: list[ClerkEvent] = []
 
-    async def __call__(self, event: ClerkEvent) -> None:
+    async def __call__(self, event: ClerkEvent) -> bool:
+        if any(seen.delivery_id == event.delivery_id for seen in self.events):
+            return False
         self.events.append(event)
+        return True
 
 
 def client(handle: Recorder, secret: str | None = SECRET) -> httpx.AsyncClient:
@@ -142,3 +147,14 @@ async def test_without_a_signing_secret_the_endpoint_does_not_exist() -> None:
     handle = Recorder()
     response = await post(handle, *signed_delivery(clerk_user_deleted("user_abc"), delivery_id="m"), secret=None)
     assert response.status_code == 404 and handle.events == []
+
+
+async def test_a_replayed_delivery_is_200_and_says_it_was_applied_before() -> None:
+    handle = Recorder()
+    delivery = signed_delivery(clerk_user_deleted("user_abc"), delivery_id="msg_1")
+    async with client(handle) as http:
+        first = await http.post("/webhooks/clerk", content=delivery[0], headers=delivery[1])
+        again = await http.post("/webhooks/clerk", content=delivery[0], headers=delivery[1])
+    assert (first.status_code, first.json()) == (200, {"ok": "applied"})
+    assert (again.status_code, again.json()) == (200, {"ok": "already applied"})
+    assert len(handle.events) == 1

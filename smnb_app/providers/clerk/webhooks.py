@@ -8,7 +8,8 @@ Answers, before anything is applied:
   body that is not a JSON event: 400;
 - an event type the app does not use: 200, ignored, logged at INFO.
 
-A known event goes to `handle` (which applies it once per `svix-id`); 200 when it returns.
+A known event goes to `handle`, which applies it once per `svix-id`: 200 either way, saying
+whether this delivery applied it or an earlier one had.
 """
 
 from __future__ import annotations
@@ -122,13 +123,13 @@ def _answer(status: int, message: str) -> JSONResponse:
 
 
 def clerk_webhook_routes(
-    *, secret: str | None, handle: Callable[[ClerkEvent], Awaitable[None]], path: str = WEBHOOK_PATH
+    *, secret: str | None, handle: Callable[[ClerkEvent], Awaitable[bool]], path: str = WEBHOOK_PATH
 ) -> Starlette:
     """Build the webhook endpoint, to pass to `rx.App(api_transformer=...)`.
 
     Args:
         secret: `CLERK_WEBHOOK_SIGNING_SECRET`; None answers 404.
-        handle: Applies a verified event (once per delivery id).
+        handle: Applies a verified event once per delivery id; False when it had been.
         path: Where the endpoint lives.
 
     Returns:
@@ -155,7 +156,6 @@ def clerk_webhook_routes(
         if isinstance(event, str):
             logger.info("ignored a Clerk webhook event of type %r", event)
             return _answer(200, "ignored")
-        await handle(event)
-        return _answer(200, "applied")
+        return _answer(200, "applied" if await handle(event) else "already applied")
 
     return Starlette(routes=[Route(path, webhook, methods=["POST"])])
