@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.auth import pem_verifier  # noqa: E402
 from tests.support.clock import FakeClock  # noqa: E402
+from tests.support.token_forging import original_token  # noqa: E402
 from tests.support.token_mutants import (  # noqa: E402
     ACCEPTED,
     CRASH_PREFIX,
     format_tally,
     mutants,
-    original_token,
     tally,
 )
 

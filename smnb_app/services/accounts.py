@@ -80,20 +80,6 @@ def delete_account(*, db: Session, user_id: int) -> bool:
         return delete_user_in(db, user_id=user_id)
 
 
-def user_id_of(*, db: Session, token_identifier: str) -> int | None:
-    """The id of the user with this identity, if there is one.
-
-    Args:
-        db: A database session with no transaction in progress.
-        token_identifier: `iss|sub`.
-
-    Returns:
-        The user's id, or None.
-    """
-    with db.begin():
-        return db.exec(select(User.id).where(User.token_identifier == token_identifier)).scalar_one_or_none()
-
-
 def export_account(*, db: Session, user_id: int, now_ms: int | None = None) -> dict[str, Any] | None:
     """Everything the app keeps about a user, as one JSON-ready document (one transaction).
 

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from smnb_app.db import AuthEvent
 from smnb_app.services import sessions as svc
-from smnb_app.services.accounts import delete_account, export_account, user_id_of
+from smnb_app.services.accounts import delete_account, export_account
 from smnb_app.services.audit import AuditEvent, record_event
-from tests.unit.db_support import ISSUER, db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
+from tests.unit.db_support import db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 
@@ -52,6 +52,5 @@ def test_deleting_an_account_removes_its_sessions_and_row_only(engine: Engine, d
     users, sessions = snapshot(engine)
     assert [row[0] for row in users] == [bob]
     assert sessions == bob_before
-    assert user_id_of(db=db, token_identifier=f"{ISSUER}|alice") is None
     with db.begin():
         assert db.exec(select(AuthEvent.user_id, AuthEvent.sid)).all() == [(None, "sess_1")]

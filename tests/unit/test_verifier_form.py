@@ -22,9 +22,9 @@ from tests.support.auth import (
 )
 from tests.support.clock import FakeClock
 from tests.support.jwks_server import JwksServer
-from tests.support.token_mutants import (
+from tests.support.token_edits import TokenText
+from tests.support.token_forging import (
     FILLER,
-    TokenText,
     json_part,
     json_with_members,
     padded,

@@ -16,15 +16,8 @@ from smnb_app.auth import Reason, TokenVerificationError, TokenVerifier
 from smnb_app.providers.dev.signing import b64url
 from tests.support.auth import decode_part, pem_verifier
 from tests.support.clock import FakeClock
-from tests.support.token_mutants import (
-    BASE64URL_ALPHABET,
-    REASONS_BY_CATEGORY,
-    format_tally,
-    mutants,
-    original_token,
-    sign_json_text,
-    tally,
-)
+from tests.support.token_forging import BASE64URL_ALPHABET, original_token, sign_json_text
+from tests.support.token_mutants import REASONS_BY_CATEGORY, format_tally, mutants, tally
 
 FUZZ_SEED = 20_240_611
 FUZZ_COUNT = 17 * 600
