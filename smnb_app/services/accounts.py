@@ -7,6 +7,7 @@ webhook service, which records the delivery in the same one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.db import AuthEvent, ModelSession, User, epoch_ms
+from smnb_app.services.revocations import add_revocations
 from smnb_app.services.session_views import session_view
 from smnb_app.services.user_agents import describe_user_agent
 from smnb_app.services.users import AuthUser, Identity, auth_user, profile_changes, profile_updates
@@ -53,7 +55,7 @@ def apply_profile_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUse
 
 
 def delete_user_in(db: Session, *, user_id: int) -> bool:
-    """Delete a user and, by the foreign key's cascade, their sessions; their audit rows stay unlinked.
+    """Delete a user with their sessions and their own audit rows (sign-ins, addresses, browsers).
 
     Args:
         db: A database session inside a transaction.
@@ -63,20 +65,31 @@ def delete_user_in(db: Session, *, user_id: int) -> bool:
         Whether there was such a user.
     """
     db.exec(delete(ModelSession).where(ModelSession.user_id == user_id))
+    db.exec(delete(AuthEvent).where(AuthEvent.user_id == user_id))
     return db.exec(delete(User).where(User.id == user_id)).rowcount > 0
 
 
-def delete_account(*, db: Session, user_id: int) -> bool:
-    """Delete a user's sessions and user row, in one transaction.
+def delete_account(
+    *, db: Session, user_id: int, ended_sids: Iterable[str], token_identifier: str | None = None,
+    now_ms: int | None = None,
+) -> bool:
+    """Delete a user's data and refuse their remaining tokens, in one transaction.
 
     Args:
         db: A database session with no transaction in progress.
         user_id: The verified user.
+        ended_sids: Their provider sessions, ended at the provider just before.
+        token_identifier: Their identity, when no token of theirs may ever count again (a user
+            the provider deleted); None when a new sign-in may start afresh (the dev provider).
+        now_ms: The current time in epoch ms; the clock when omitted.
 
     Returns:
         Whether there was such a user.
     """
+    identities = [token_identifier] if token_identifier else []
     with db.begin():
+        add_revocations(db, sids=ended_sids, token_identifiers=identities, reason="account_deleted",
+                        now_ms=epoch_ms() if now_ms is None else now_ms)
         return delete_user_in(db, user_id=user_id)
 
 

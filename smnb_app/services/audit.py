@@ -89,10 +89,22 @@ def record_event(*, db: Session, event: AuditEvent, now_ms: int | None = None) -
     Returns:
         True when a row was written, False when the session's event was already recorded.
     """
-    at = epoch_ms() if now_ms is None else now_ms
     with db.begin():
-        stmt = _insert_statement(db.get_bind().dialect.name, event, at)
-        return db.exec(stmt).first() is not None
+        return record_event_in(db, event=event, now_ms=epoch_ms() if now_ms is None else now_ms)
+
+
+def record_event_in(db: Session, *, event: AuditEvent, now_ms: int) -> bool:
+    """`record_event` inside the caller's transaction (a sign-in records its event with the user).
+
+    Args:
+        db: A database session inside a transaction.
+        event: The event, already cleaned.
+        now_ms: The event's time in epoch ms.
+
+    Returns:
+        True when a row was written.
+    """
+    return db.exec(_insert_statement(db.get_bind().dialect.name, event, now_ms)).first() is not None
 
 
 def recent_sign_ins(*, db: Session, user_id: int, limit: int = 10) -> tuple[SignInView, ...]:

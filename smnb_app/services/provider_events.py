@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from smnb_app.db import User, WebhookDelivery, epoch_ms
 from smnb_app.services.accounts import apply_profile_in, delete_user_in
-from smnb_app.services.revocations import add_revocations
+from smnb_app.services.revocations import add_revocations, is_revoked_in
 from smnb_app.services.users import AuthUser, Identity
 
 # Svix retries a delivery for a few days; a week of ids covers every retry.
@@ -51,7 +51,7 @@ def _user_id(db: Session, token_identifier: str) -> int | None:
 def apply_profile_event(
     *, db: Session, delivery_id: str, event_type: str, identity: Identity, now_ms: int | None = None
 ) -> EventOutcome:
-    """`user.created` / `user.updated`: store the profile unless a newer one is stored.
+    """`user.created` / `user.updated`: store the profile unless a newer one is stored or the user is gone.
 
     Args:
         db: A database session with no transaction in progress.
@@ -67,6 +67,9 @@ def apply_profile_event(
     with db.begin():
         if not _claim(db, delivery_id, event_type, now):
             return EventOutcome(applied=False)
+        if is_revoked_in(db, sid="", token_identifier=identity.token_identifier):
+            # A late delivery about a deleted user must not bring their row back.
+            return EventOutcome(applied=True)
         user = apply_profile_in(db, identity=identity, now_ms=now)
         return EventOutcome(applied=True, user_id=user.id if user else _user_id(db, identity.token_identifier),
                             user=user)
@@ -75,7 +78,7 @@ def apply_profile_event(
 def apply_user_deleted(
     *, db: Session, delivery_id: str, token_identifier: str, now_ms: int | None = None
 ) -> EventOutcome:
-    """`user.deleted`: delete the user's sessions and row, and refuse their remaining tokens.
+    """`user.deleted`: refuse the user's remaining tokens, and delete their sessions, audit rows and row.
 
     Args:
         db: A database session with no transaction in progress.
@@ -90,10 +93,10 @@ def apply_user_deleted(
     with db.begin():
         if not _claim(db, delivery_id, "user.deleted", now):
             return EventOutcome(applied=False)
+        add_revocations(db, token_identifiers=[token_identifier], reason="user.deleted", now_ms=now)
         user_id = _user_id(db, token_identifier)
         if user_id is not None:
             delete_user_in(db, user_id=user_id)
-        add_revocations(db, token_identifiers=[token_identifier], reason="user.deleted", now_ms=now)
         return EventOutcome(applied=True, user_id=user_id)
 
 

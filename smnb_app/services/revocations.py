@@ -20,8 +20,9 @@ from smnb_app.db import Revocation, epoch_ms
 
 SESSION = "session"
 USER = "user"
-# A day: far beyond the life of a session token (Clerk's live 60 s, the dev provider's at most 1 h).
-KEEP_MS = 24 * 60 * 60 * 1000
+# Eight days: beyond the life of any session token (Clerk's live 60 s, the dev provider's at most
+# 1 h) and beyond Svix's retries, so a late delivery about a deleted user still finds them refused.
+KEEP_MS = 8 * 24 * 60 * 60 * 1000
 ENDED_MESSAGE = "This session was ended. Sign in again."
 _TABLE = Revocation.__table__
 
@@ -89,12 +90,26 @@ def is_revoked(*, db: Session, sid: str, token_identifier: str) -> bool:
     Returns:
         True when its tokens must be refused.
     """
+    with db.begin():
+        return is_revoked_in(db, sid=sid, token_identifier=token_identifier)
+
+
+def is_revoked_in(db: Session, *, sid: str, token_identifier: str) -> bool:
+    """`is_revoked` inside the caller's transaction.
+
+    Args:
+        db: A database session inside a transaction.
+        sid: The token's `sid` ("" to ask about the user only).
+        token_identifier: The token's `iss|sub`.
+
+    Returns:
+        True when its tokens must be refused.
+    """
     stmt = select(_TABLE.c.kind).where(or_(
         (_TABLE.c.kind == SESSION) & (_TABLE.c.value == sid),
         (_TABLE.c.kind == USER) & (_TABLE.c.value == token_identifier),
     )).limit(1)
-    with db.begin():
-        return db.exec(stmt).first() is not None
+    return db.exec(stmt).first() is not None
 
 
 def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:

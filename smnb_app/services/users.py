@@ -201,29 +201,43 @@ def upsert_user(*, db: Session, identity: Identity, now_ms: int | None = None) -
     """
     now = epoch_ms() if now_ms is None else now_ms
     with db.begin():
-        stmt = _upsert_statement(db.get_bind().dialect.name, identity, now)
-        row = db.exec(stmt).first()
-        if row is None:
-            row = db.exec(
-                select(*User.__table__.c).where(
-                    User.token_identifier == identity.token_identifier
-                )
-            ).one()
-        first_session = db.exec(
-            select(ModelSession.id).where(ModelSession.user_id == row.id).limit(1)
-        ).first()
-        if first_session is None:
-            db.add(
-                ModelSession(
-                    user_id=row.id,
-                    name=WELCOME_SESSION_NAME,
-                    status="active",
-                    settings=default_settings(),
-                    created_at=now,
-                    updated_at=now,
-                )
+        return upsert_user_in(db, identity=identity, now_ms=now)
+
+
+def upsert_user_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUser:
+    """`upsert_user` inside the caller's transaction (for a sign-in that does more in it).
+
+    Args:
+        db: A database session inside a transaction.
+        identity: The verified identity.
+        now_ms: The current time in epoch ms.
+
+    Returns:
+        The user after the upsert.
+    """
+    stmt = _upsert_statement(db.get_bind().dialect.name, identity, now_ms)
+    row = db.exec(stmt).first()
+    if row is None:
+        row = db.exec(
+            select(*User.__table__.c).where(
+                User.token_identifier == identity.token_identifier
             )
-        return auth_user(row)
+        ).one()
+    first_session = db.exec(
+        select(ModelSession.id).where(ModelSession.user_id == row.id).limit(1)
+    ).first()
+    if first_session is None:
+        db.add(
+            ModelSession(
+                user_id=row.id,
+                name=WELCOME_SESSION_NAME,
+                status="active",
+                settings=default_settings(),
+                created_at=now_ms,
+                updated_at=now_ms,
+            )
+        )
+    return auth_user(row)
 
 
 def get_user(*, db: Session, user_id: int) -> AuthUser | None:

@@ -1,10 +1,14 @@
 """The user's own account actions on the dashboard: sign out everywhere, download my data, delete my account.
 
-Each takes the user from the verified state. Signing out everywhere revokes every session of the
+Each takes the user from the verified state. Signing out everywhere ends every session of the
 user at the identity provider (the dev provider's store, or Clerk's Backend API), records them
 as revoked so their remaining tokens are refused, and signs out every tab of the user on every
-worker. Deleting the account does the same after deleting the user's sessions and row (and, in
-Clerk mode, the Clerk user).
+worker. Deleting the account first ends the sessions at the provider (in Clerk mode by deleting
+the Clerk user), then refuses their tokens and deletes the user's data in one transaction, then
+signs out every tab.
+
+The two run as background events: they wait for every other tab of the user, and a tab that held
+its own state lock meanwhile could deadlock with another tab doing the same.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 
 import reflex as rx
 
@@ -30,8 +35,21 @@ logger = logging.getLogger(__name__)
 SIGNED_OUT_EVERYWHERE = "You signed out everywhere."
 DELETED = "Your account was deleted."
 NO_SECRET_KEY = "This needs the server's Clerk secret key (CLERK_SECRET_KEY), which is not set."
-PROVIDER_FAILED = "The sign-in service could not be reached. Nothing was changed; try again in a moment."
+UNREACHABLE = "The sign-in service could not be reached. Try again in a moment."
+UNEXPECTED = "Something went wrong. Try again in a moment."
 EXPORT_NAME = "smnb-my-data.json"
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts, read from the verified state under the tab's lock."""
+
+    user_id: int
+    subject: str
+    sid: str
+    token_identifier: str
+    confirmation: str
+    client: str
 
 
 def _clerk() -> ClerkBackendApi:
@@ -39,6 +57,17 @@ def _clerk() -> ClerkBackendApi:
     if api is None:
         raise ClerkApiError(NO_SECRET_KEY)
     return api
+
+
+def _failure(exc: ClerkApiError) -> str:
+    return NO_SECRET_KEY if str(exc) == NO_SECRET_KEY else UNREACHABLE
+
+
+async def _end_at_provider(acting: Acting) -> list[str]:
+    """End every session of the user at the identity provider; the ids known to have ended."""
+    if get_settings().auth_provider == "dev":
+        return await asyncio.to_thread(get_dev_provider().revoke_user_sessions, user_id=acting.subject)
+    return await _clerk().revoke_all_sessions(acting.subject)
 
 
 @user_scoped
@@ -49,46 +78,58 @@ class AccountState(rx.State):
     busy: str = ""
     error: str = ""
 
-    async def _auth(self) -> tuple[AuthState, int] | None:
+    async def _acting(self) -> Acting | None:
         auth = await self.get_state(AuthState)
         user_id = auth._verified_user_id()
-        return None if user_id is None else (auth, user_id)
+        if user_id is None or auth.user is None:
+            return None
+        claims = auth._claims
+        return Acting(
+            user_id=user_id, subject=claims.get("sub", ""), sid=claims.get("sid", ""),
+            token_identifier=f"{claims.get('iss', '').rstrip('/')}|{claims.get('sub', '')}",
+            confirmation=auth.user.email or auth.user.name, client=self.router.session.client_token,
+        )
 
-    async def _sign_out_everywhere(
-        self, auth: AuthState, user_id: int, *, reason: str, message: str, deleted: bool = False
-    ) -> None:
-        """End every session of the user at the provider and here, and sign out all their tabs."""
-        subject, sid = auth._claims.get("sub", ""), auth._claims.get("sid", "")
-        clerk = get_settings().auth_provider == "clerk"
-        if not clerk:
-            ended = await asyncio.to_thread(get_dev_provider().revoke_user_sessions, user_id=subject)
-        else:
-            ended = [] if deleted else await _clerk().revoke_all_sessions(subject)
-        ended = list(dict.fromkeys([*ended, sid]))
-        # A deleted Clerk user never signs in again: all their tokens are refused, listed or not.
-        users = [f"{auth._claims.get('iss', '').rstrip('/')}|{subject}"] if deleted and clerk else []
-        await run_db(lambda db: revoke(db=db, sids=ended, token_identifiers=users, reason=reason))
-        for ended_sid in ended:
-            record_later(audit_event(self, "sign_out", user_id=None if deleted else user_id, sid=ended_sid,
-                                     reason=reason))
-        await end_sessions_in_tabs(user_id, sids=None, message=message, sender=self.router.session.client_token)
-        auth._end(message)
+    async def _begin(self, busy: str) -> Acting | None:
+        acting = await self._acting()
+        if acting is not None and not self.busy:
+            self.busy, self.error = busy, ""
+            return acting
+        return None
 
-    @rx.event
+    async def _finish(self, error: str, message: str) -> None:
+        """Under the tab's lock: show the error, or sign this tab out with `message`."""
+        self.busy = ""
+        if error:
+            self.error = error
+            return
+        self.confirming_delete = False
+        (await self.get_state(AuthState))._end(message)
+
+    @rx.event(background=True)
     async def sign_out_everywhere(self):
         """Sign the user out of every device and tab, this one included."""
-        found = await self._auth()
-        if found is None:
+        async with self:
+            acting = await self._begin("everywhere")
+        if acting is None:
             return
-        self.busy, self.error = "everywhere", ""
-        yield
+        error = ""
         try:
-            await self._sign_out_everywhere(*found, reason="sign_out_everywhere", message=SIGNED_OUT_EVERYWHERE)
+            ended = list(dict.fromkeys([*await _end_at_provider(acting), acting.sid]))
+            await run_db(lambda db: revoke(db=db, sids=ended, reason="sign_out_everywhere"))
+            for sid in ended:
+                record_later(audit_event(self, "sign_out", user_id=acting.user_id, sid=sid, reason="everywhere"))
+            await end_sessions_in_tabs(acting.user_id, sids=None, message=SIGNED_OUT_EVERYWHERE, sender=acting.client)
         except ClerkApiError as exc:
+            # Some sessions may have ended at Clerk: it mints no more tokens for them either way.
             logger.warning("could not sign a user out everywhere: %s", exc)
-            self.error = str(exc) if str(exc) == NO_SECRET_KEY else PROVIDER_FAILED
+            error = _failure(exc)
+        except Exception:
+            logger.exception("could not sign a user out everywhere")
+            error = UNEXPECTED
         finally:
-            self.busy = ""
+            async with self:
+                await self._finish(error, SIGNED_OUT_EVERYWHERE)
 
     @rx.event
     def ask_delete(self):
@@ -100,47 +141,60 @@ class AccountState(rx.State):
         """Hide the confirmation; nothing is deleted."""
         self.confirming_delete = False
 
-    @rx.event
+    @rx.event(background=True)
     async def delete_account(self, form_data: dict):
         """Delete the user's account once they typed their email (their name when there is none).
 
         Args:
             form_data: The confirmation form; `confirm` holds what the user typed.
         """
-        found = await self._auth()
-        if found is None:
-            return
-        auth, user_id = found
-        expected = (auth.user.email or auth.user.name) if auth.user else ""
         typed = form_data.get("confirm") if isinstance(form_data, dict) else None
-        if not isinstance(typed, str) or typed.strip().casefold() != expected.casefold():
-            self.error = f"Type {expected} exactly to confirm."
-            return
-        self.busy, self.error = "delete", ""
-        yield
+        async with self:
+            acting = await self._acting()
+            if acting is None:
+                return
+            if not isinstance(typed, str) or typed.strip().casefold() != acting.confirmation.casefold():
+                self.error = f"Type {acting.confirmation} exactly to confirm."
+                return
+            if await self._begin("delete") is None:
+                return
+        error = UNEXPECTED
         try:
-            if get_settings().auth_provider == "clerk":
-                # Clerk ends the user's sessions with the user.
-                await _clerk().delete_user(auth._claims.get("sub", ""))
-            await run_db(lambda db: delete_account(db=db, user_id=user_id))
-            record_later(audit_event(self, "account_deleted", sid=auth._claims.get("sid")))
-            await self._sign_out_everywhere(auth, user_id, reason="account_deleted", message=DELETED, deleted=True)
-        except ClerkApiError as exc:
-            logger.warning("could not delete a user's account: %s", exc)
-            self.error = str(exc) if str(exc) == NO_SECRET_KEY else PROVIDER_FAILED
-            return
+            error = await self._delete(acting)
+        except Exception:
+            logger.exception("could not delete a user's account")
         finally:
-            self.busy = ""
-        self.confirming_delete = False
-        yield rx.redirect("/")
+            async with self:
+                await self._finish(error, DELETED)
+        if not error:
+            yield rx.redirect("/")
+
+    async def _delete(self, acting: Acting) -> str:
+        clerk = get_settings().auth_provider == "clerk"
+        try:
+            # First at the provider: no new token for the user from now on (Clerk ends the
+            # sessions of a user it deletes). Nothing here has changed if this fails.
+            ended = [] if clerk else await _end_at_provider(acting)
+            if clerk:
+                await _clerk().delete_user(acting.subject)
+        except ClerkApiError as exc:
+            logger.warning("could not delete a user at Clerk: %s", exc)
+            return _failure(exc)
+        await run_db(lambda db: delete_account(
+            db=db, user_id=acting.user_id, ended_sids=[*ended, acting.sid],
+            token_identifier=acting.token_identifier if clerk else None,
+        ))
+        record_later(audit_event(self, "account_deleted", sid=acting.sid))
+        await end_sessions_in_tabs(acting.user_id, sids=None, message=DELETED, sender=acting.client)
+        return ""
 
     @rx.event
     async def download_my_data(self):
         """Download everything the app keeps about the user as one JSON file."""
-        found = await self._auth()
-        if found is None:
+        acting = await self._acting()
+        if acting is None:
             return None
-        document = await run_db(lambda db: export_account(db=db, user_id=found[1]))
+        document = await run_db(lambda db: export_account(db=db, user_id=acting.user_id))
         if document is None:
             self.error = "Your data could not be found."
             return None

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 
 import reflex as rx
 
 from smnb_app.auth import SessionClaims, TokenVerificationError
-from smnb_app.services.audit import record_event
 from smnb_app.services.revocations import ENDED_MESSAGE, is_revoked
-from smnb_app.services.users import AuthUser, upsert_user
+from smnb_app.services.sign_ins import sign_in
+from smnb_app.services.users import AuthUser
 from smnb_app.settings import get_settings
 from smnb_app.state.audit import audit_event, first_in_a_while, record_later
 from smnb_app.state.auth_expiry import ExpiryWatch
@@ -129,19 +128,10 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
 
     async def _accept(self, claims: SessionClaims, digest: str):
         identity = await resolve_identity(claims)
-        sign_in = audit_event(self, "sign_in", sid=claims.sid) if self._claims.get("sid") != claims.sid else None
-
-        def write(db) -> AuthUser | None:
-            # Ended sessions and deleted users verify until their tokens expire: refuse them here.
-            if is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier):
-                return None
-            user = upsert_user(db=db, identity=identity)
-            if sign_in is not None:
-                record_event(db=db, event=dataclasses.replace(sign_in, user_id=user.id))
-            return user
-
+        fresh = audit_event(self, "sign_in", sid=claims.sid) if self._claims.get("sid") != claims.sid else None
         try:
-            user = await run_db(write)
+            # Ended sessions and deleted users verify until their tokens expire: refused here.
+            user = await run_db(lambda db: sign_in(db=db, identity=identity, sid=claims.sid, event=fresh))
         except Exception:
             logger.exception("could not record the signed-in user")
             self._end("Your account could not be loaded. Try again in a moment.")
@@ -160,6 +150,11 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         self._user_id = user.id
         self._expires_at = float(claims.exp)
         await link_user(self, user.id, fresh=first)
+        # A session ended while this tab was not yet registered was announced to the tabs that
+        # were: now registered, this one asks once more.
+        if await run_db(lambda db: is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier)):
+            self._reject_ended()
+            return None
         events = [AuthState.expire_session]
         if first and self._on_sign_in_page():
             events.append(self._to_next())

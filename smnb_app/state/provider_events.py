@@ -67,6 +67,6 @@ async def apply_clerk_event(event: ClerkEvent) -> bool:
 
 def _audit(event: ClerkEvent, outcome: EventOutcome) -> None:
     if outcome.applied:
-        # A deleted user's row is gone: the event keeps their former id only in its reason.
+        # A deleted user's row (and their audit rows) are gone: the event names no user.
         user_id = None if event.type == USER_DELETED else outcome.user_id
         record_later(AuditEvent(kind="webhook", user_id=user_id, sid=event.session_id, reason=event.type))

@@ -159,9 +159,11 @@ def get_clerk_api() -> ClerkBackendApi | None:
 async def resolve_identity(claims: SessionClaims) -> Identity:
     """Who a verified session token names, with the profile from verified sources only.
 
-    The profile comes from the token's claims; when they hold neither name nor email (Clerk's
-    default session token) and a secret key is configured, from Clerk's Backend API, with its
-    `updated_at` as the profile's version. If that fails, sign-in goes on with the claims.
+    The profile comes from the token's claims, as of the token's `iat`; when they hold neither
+    name nor email (Clerk's default session token) and a secret key is configured, from Clerk's
+    Backend API, as of the user's `updated_at`. That version keeps an older copy (a token minted
+    before a change, another worker's cached answer) from overwriting a newer profile. If the
+    Backend API fails, sign-in goes on with the claims.
 
     Args:
         claims: The verified claims.
@@ -169,7 +171,7 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
     Returns:
         The identity to upsert.
     """
-    profile_claims, version = claims.payload, None
+    profile_claims, version = claims.payload, _claims_version(claims)
     api = get_clerk_api() if not (claims.name or claims.email) else None
     if api is not None:
         try:
@@ -179,8 +181,18 @@ async def resolve_identity(claims: SessionClaims) -> Identity:
         else:
             profile_claims, version = {**claims.payload, **profile.as_claims()}, profile.updated_at
     identity = identity_from_claims(issuer=claims.iss, subject=claims.sub, claims=profile_claims)
-    # A cached answer may be older than a profile a webhook stored since: its version says so.
     return dataclasses.replace(identity, profile_updated_at=version)
+
+
+def _claims_version(claims: SessionClaims) -> int:
+    """How recent the profile in a token is, so an older copy never overwrites a newer one.
+
+    Claims describe the user as of the token's issue (`iat`); a token with no profile claims
+    at all describes nothing, and version 0 keeps whatever profile is stored.
+    """
+    if not (claims.name or claims.email or claims.picture) or claims.iat is None:
+        return 0
+    return int(claims.iat * 1000)
 
 
 async def run_db(action: Callable[[Session], T]) -> T:

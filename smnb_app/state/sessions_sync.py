@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 # The keys of `SessionsLink.counts`, in display order: those of the service's counts.
 COUNT_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StatusCounts))
 EMPTY_COUNTS: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
-# Tabs re-register on every token refresh (about once a minute); silence this long means gone.
+# Tabs re-register on every token refresh (at 5/6 of a token's life: about once a minute for
+# Clerk's); silence this long, or two token lives when they are longer, means gone.
 STALE_AFTER_MS = 5 * 60 * 1000
 # Per-tab states that hold one user's data; they are reset whenever the tab's user changes.
 _TAB_STATES: list[type[BaseState]] = []
@@ -177,8 +178,19 @@ async def reach_tabs(user_id: int, deliver: Callable[[str], Awaitable[bool]], *,
     await _broadcast(link_token(user_id), sender, deliver)
 
 
+def stale_after_ms() -> int:
+    """How long a registered tab may stay silent before it counts as closed.
+
+    Returns:
+        `STALE_AFTER_MS`, or two lifetimes of the dev provider's tokens when those are longer.
+    """
+    settings = get_settings()
+    lifetime_ms = settings.dev_token_lifetime_s * 1000 if settings.auth_provider == "dev" else 0
+    return max(STALE_AFTER_MS, 2 * lifetime_ms)
+
+
 async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
-    oldest = _now_ms() - STALE_AFTER_MS
+    oldest = _now_ms() - stale_after_ms()
 
     def prune(tabs: dict[str, int]) -> None:
         for client in [client for client, seen in tabs.items() if seen < oldest]:

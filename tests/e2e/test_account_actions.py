@@ -6,8 +6,10 @@ import json
 import re
 
 from playwright.sync_api import Page, expect
+from reflex_base.utils.format import format_event_handler
 
-from tests.e2e.helpers import db_rows, sign_in, unique_email, user_id
+from smnb_app.state.account import AccountState
+from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
 from tests.e2e.session_pages import TIMING_SCRIPT, acted_at, appeared_at, session_rows, watch_appearance
 
 SIGNED_OUT_WITHIN_MS = 2000
@@ -106,3 +108,21 @@ def test_download_my_data_holds_everything_of_the_user_and_nothing_of_anyone_els
     text = path.read_text()
     assert stranger_email not in text and "Private Person" not in text
     expect(stranger.get_by_test_id("protected-content")).to_be_visible()
+
+
+def test_two_tabs_signing_out_everywhere_at_once_both_finish(new_page, page_errors):
+    page_errors.allow(PROVIDER_REFUSES_ENDED_SESSION)
+    email = unique_email("twice")
+    pages, taps = [new_page(), new_page()], [SocketTap(), SocketTap()]
+    for page, tap in zip(pages, taps, strict=True):
+        tap.attach(page)
+        signed_in_dashboard(page, email, "Twice")
+    first, second = pages
+    # Each tab waits for the other's sign-out while running its own: sent back to back.
+    sign_out_everywhere = format_event_handler(AccountState.event_handlers["sign_out_everywhere"])
+    for tap in taps:
+        tap.forge(sign_out_everywhere, {})
+
+    for page in (first, second):
+        expect(page.get_by_test_id("sign-in-prompt")).to_be_visible()
+        expect(page.get_by_test_id("protected-content")).to_have_count(0)

@@ -11,7 +11,8 @@ from smnb_app.db import AuthEvent
 from smnb_app.services import sessions as svc
 from smnb_app.services.accounts import delete_account, export_account
 from smnb_app.services.audit import AuditEvent, record_event
-from tests.unit.db_support import db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
+from smnb_app.services.revocations import is_revoked
+from tests.unit.db_support import ISSUER, db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 
@@ -40,17 +41,26 @@ def test_export_of_an_unknown_user_is_none(db: Session) -> None:
     assert export_account(db=db, user_id=4242) is None
 
 
-def test_deleting_an_account_removes_its_sessions_and_row_only(engine: Engine, db: Session) -> None:
+def test_deleting_an_account_removes_its_sessions_audit_rows_and_row_only(engine: Engine, db: Session) -> None:
     alice, bob = make_user(db, "alice"), make_user(db, "bob")
     svc.create_session(db=db, user_id=alice)
     record_event(db=db, event=AuditEvent(kind="sign_in", user_id=alice, sid="sess_1"))
+    record_event(db=db, event=AuditEvent(kind="sign_in", user_id=bob, sid="sess_2"))
     bob_before = [row for row in snapshot(engine)[1] if row[1] == bob]
 
-    assert delete_account(db=db, user_id=alice)
-    assert not delete_account(db=db, user_id=alice)
+    assert delete_account(db=db, user_id=alice, ended_sids=["sess_1"])
+    assert not delete_account(db=db, user_id=alice, ended_sids=[])
 
     users, sessions = snapshot(engine)
     assert [row[0] for row in users] == [bob]
     assert sessions == bob_before
     with db.begin():
-        assert db.exec(select(AuthEvent.user_id, AuthEvent.sid)).all() == [(None, "sess_1")]
+        assert db.exec(select(AuthEvent.user_id, AuthEvent.sid)).all() == [(bob, "sess_2")]
+    assert is_revoked(db=db, sid="sess_1", token_identifier=f"{ISSUER}|alice")
+    assert not is_revoked(db=db, sid="sess_new", token_identifier=f"{ISSUER}|alice")
+
+
+def test_deleting_a_provider_deleted_account_refuses_every_token_of_theirs(db: Session) -> None:
+    alice = make_user(db, "alice")
+    delete_account(db=db, user_id=alice, ended_sids=[], token_identifier=f"{ISSUER}|alice")
+    assert is_revoked(db=db, sid="sess_any", token_identifier=f"{ISSUER}|alice")

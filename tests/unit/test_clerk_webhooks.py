@@ -158,3 +158,11 @@ async def test_a_replayed_delivery_is_200_and_says_it_was_applied_before() -> No
     assert (first.status_code, first.json()) == (200, {"ok": "applied"})
     assert (again.status_code, again.json()) == (200, {"ok": "already applied"})
     assert len(handle.events) == 1
+
+
+async def test_standard_webhooks_header_names_are_accepted_too() -> None:
+    handle = Recorder()
+    body, headers = signed_delivery(clerk_user_deleted("user_abc"), delivery_id="msg_std")
+    standard = {name.replace("svix-", "webhook-"): value for name, value in headers.items()}
+    response = await post(handle, body, standard)
+    assert (response.status_code, [e.delivery_id for e in handle.events]) == (200, ["msg_std"])

@@ -97,3 +97,13 @@ def test_delivery_ids_are_forgotten_after_a_week(db: Session) -> None:
                         sid="sess_1", now_ms=T0)
     assert purge_deliveries(db=db, now_ms=T0 + DELIVERY_KEEP_MS) == 0
     assert purge_deliveries(db=db, now_ms=T0 + DELIVERY_KEEP_MS + 1) == 1
+
+
+def test_a_late_profile_delivery_after_the_user_was_deleted_does_not_bring_them_back(engine: Engine, db: Session) -> None:
+    make_user(db, "user_alice")
+    apply_user_deleted(db=db, delivery_id="msg_del", token_identifier=ALICE, now_ms=T0)
+    before = snapshot(engine)
+    late = apply_profile_event(db=db, delivery_id="msg_late", event_type="user.updated",
+                               identity=profile("Alice again", 900), now_ms=T0 + 10)
+    assert late.applied and late.user is None and late.user_id is None
+    assert snapshot(engine) == before

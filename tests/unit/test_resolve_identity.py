@@ -84,3 +84,13 @@ def test_lone_surrogates_in_profile_claims_are_dropped_before_they_reach_the_dat
     identity = identity_from_claims(issuer="https://i.test", subject="user_1",
                                     claims={"name": "Ada\ud800 L", "email": "\udfff", "picture": "https://p/\ud83d"})
     assert (identity.name, identity.email, identity.avatar_url) == ("Ada L", None, "https://p/")
+
+
+async def test_a_profile_is_versioned_by_its_source(backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from_api = await runtime.resolve_identity(await verified())
+    assert from_api.profile_updated_at == backend.users[USER_ID]["updated_at"]
+    from_claims = await verified(email="g@navy.example", name="Amazing Grace")
+    assert (await runtime.resolve_identity(from_claims)).profile_updated_at == int(from_claims.iat * 1000)
+    monkeypatch.setattr(runtime, "get_clerk_api", lambda: None)
+    # No profile in the token and none from the API: version 0 keeps any stored profile.
+    assert (await runtime.resolve_identity(await verified())).profile_updated_at == 0

@@ -149,3 +149,13 @@ async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monke
 
     await sync._broadcast("alice", "sender", deliver)
     assert registries.data["alice"] == {"returning": now + 1}
+
+
+@pytest.mark.parametrize(("provider", "lifetime_s", "stale_ms"), [
+    ("dev", 60, sync.STALE_AFTER_MS), ("dev", 3600, 7_200_000), ("clerk", 3600, sync.STALE_AFTER_MS),
+])
+def test_a_tab_counts_as_closed_after_two_token_lives_of_silence_at_least(monkeypatch, provider, lifetime_s,
+                                                                           stale_ms) -> None:
+    settings = SimpleNamespace(auth_provider=provider, dev_token_lifetime_s=lifetime_s)
+    monkeypatch.setattr(sync, "get_settings", lambda: settings)
+    assert sync.stale_after_ms() == stale_ms

@@ -149,7 +149,8 @@ def clerk_webhook_routes(
             # Svix raises ValueError itself on some malformed headers and on a body that is not UTF-8.
             return _answer(400, "The delivery's Svix headers or signature do not verify.")
         try:
-            event = parse_event(request.headers["svix-id"], body)
+            # Svix also accepts the Standard Webhooks spelling of its headers.
+            event = parse_event(request.headers.get("svix-id") or request.headers["webhook-id"], body)
         except MalformedEvent as exc:
             logger.warning("refused a verified Clerk webhook delivery: %s", exc)
             return _answer(400, f"The event is malformed: {exc}.")
