@@ -121,6 +121,11 @@ def event_notices() -> rx.Component:
     )
 
 
+def hydration_marker() -> rx.Component:
+    """A hidden mark present once the page's on_load handlers have all run (tests wait for it)."""
+    return rx.cond(rx.State.is_hydrated, rx.el.span(hidden=True, data_testid="page-loaded"))
+
+
 def page_shell(*children: rx.Component) -> rx.Component:
     """The common frame of every page: a header with navigation, then the content.
 
@@ -145,6 +150,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
             padding="1em 2em",
             border_bottom="1px solid var(--gray-a5)",
         ),
+        hydration_marker(),
         rx.container(rx.vstack(event_notices(), *children, spacing="5", padding_y="2em"), size="3"),
     )
 

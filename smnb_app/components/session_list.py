@@ -49,7 +49,9 @@ def error_callout() -> rx.Component:
             rx.callout.text(
                 SessionsState.error,
                 " ",
-                rx.link("Dismiss", on_click=SessionsState.dismiss_error, data_testid="dismiss-error"),
+                # A button, not a link: a link's href="#" is a navigation, which runs on_load again.
+                rx.button("Dismiss", size="1", variant="ghost", on_click=SessionsState.dismiss_error,
+                          data_testid="dismiss-error"),
             ),
             color_scheme="red",
             role="alert",

@@ -66,6 +66,15 @@ def sign_in(page: Page, *, email: str, name: str, path: str = "/sign-in") -> Non
     expect(page.get_by_test_id("protected-content")).to_be_visible()
 
 
+def reload_settled(page: Page) -> None:
+    """Reload the page and wait until its on_load handlers have all run.
+
+    An event sent before then can be overtaken by on_load (which resets page state).
+    """
+    page.reload()
+    expect(page.get_by_test_id("page-loaded")).to_be_attached(timeout=15_000)
+
+
 def seen(page: Page) -> dict[str, float]:
     """The in-page first-appearance times (epoch ms) of every data-testid."""
     return page.evaluate("() => window.__seen || {}")
@@ -130,8 +139,20 @@ class SocketTap:
         raise AssertionError(f"the page never sent {handler}")
 
     def forge(self, name: str, payload: dict) -> None:
-        """Send an event over the page's own socket, as a tampering browser could."""
-        self.send_raw(json.dumps(["event", {"name": name, "payload": payload}]))
+        """Send an event over the page's own socket, as a tampering browser could.
+
+        It carries the route of the page's own latest event: an event with none (or another)
+        moves the tab's route on the server, and the page then loads its own route again.
+        """
+        self.send_raw(json.dumps(["event", {"name": name, "payload": payload, "router_data": self._route()}]))
+
+    def _route(self) -> dict:
+        for frame in reversed(self.sent):
+            if frame.startswith(EVENT_FRAME):
+                route = json.loads(frame[len(EVENT_FRAME):])[1].get("router_data")
+                if route:
+                    return route
+        return {}
 
     def send_raw(self, packet: str) -> None:
         """Send any Socket.IO event packet (the JSON after the namespace) over the page's socket."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SocketTap, unique_email
+from tests.e2e.helpers import SocketTap, reload_settled, unique_email
 from tests.e2e.session_pages import open_sessions, rename, row, session_rows
 
 
@@ -23,6 +23,9 @@ def test_forged_events_naming_another_users_session_change_nothing(new_page, app
     attacker_email = unique_email("eve")
     open_sessions(page, email=attacker_email, name="Eve")
     state = tap.event_name_for("ensure_loaded").rsplit(".", 1)[0]
+    reload_settled(page)
+    expect(page.get_by_test_id("session-row")).to_have_count(1)
+    settled = len(tap.sent)
     forgeries = [
         ("start_rename", {"session_id": target[0]}),
         ("save_rename", {"form_data": {"name": "pwned"}}),
@@ -39,6 +42,8 @@ def test_forged_events_naming_another_users_session_change_nothing(new_page, app
             page.get_by_test_id("dismiss-error").click()
             expect(page.get_by_test_id("session-error")).to_have_count(0)
 
+    # Dismissing an error is not a navigation: the page's on_load never ran again.
+    assert not [frame for frame in tap.sent[settled:] if "on_load_internal" in frame]
     assert session_rows(app_server.database_url, victim_email) == [target]
     assert len(session_rows(app_server.database_url, attacker_email)) == 1
     expect(page.get_by_test_id("session-row")).to_have_count(1)
