@@ -9,8 +9,13 @@ other tab when the new name appeared. Both ends are read from in-page clocks
 MutationObserver in the others), so the test's polling of background tabs, which Chromium
 throttles, never enters the numbers.
 
-Prints, per N, the median and p95 over every (change, tab) pair and over "all other tabs show
-it" per change; the last line holds the p95 of the latter, e.g. `sync_p95_ms n2=80 n10=140`.
+In the same run it measures the floor: bare Reflex (`bench/floor_app`), whose tabs all link one
+`rx.SharedState` and see a rename the same way, in the same state manager (Redis with its
+workers when `REFLEX_REDIS_URL` is set, else disk).
+
+Prints, per app and N, the median and p95 over every (change, tab) pair and over "all other
+tabs show it" per change; the last line holds the p95 of the latter and the ratio to the floor
+at N = 10, e.g. `sync_p95_ms n2=20 n10=40 floor_n10=25 ratio_n10=1.6`.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import statistics
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.floor import start_floor  # noqa: E402
 from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
 from tests.e2e.helpers import unique_email  # noqa: E402
 from tests.e2e.session_pages import (  # noqa: E402
@@ -63,17 +70,46 @@ def open_tabs(browser: Browser, url: str, count: int) -> list[Page]:
     return tabs
 
 
-def measure(tabs: list[Page], reps: int) -> tuple[list[float], list[float]]:
+def open_floor_tabs(browser: Browser, url: str, count: int) -> list[Page]:
+    """`count` tabs of the floor app, all linked to its room (each shows a name set after all joined)."""
+    context = browser.new_context(base_url=url)
+    context.add_init_script(TIMING_SCRIPT)
+    tabs = []
+    for _ in range(count):
+        tab = context.new_page()
+        tab.goto("/")
+        expect(tab.get_by_test_id("rename-input")).to_be_visible()
+        tabs.append(tab)
+    ready = f"ready {uuid.uuid4().hex[:6]}"
+    floor_rename(tabs[0], ready)
+    for tab in tabs:
+        expect(tab.get_by_test_id("session-name")).to_have_text(ready, timeout=SEEN_TIMEOUT_MS)
+    return tabs
+
+
+def app_rename(first: Page) -> Callable[[str], None]:
+    """Renames the first session listed in `first`."""
+    session_id = int(first.get_by_test_id("session-row").first.get_attribute("data-session-id"))
+    return lambda name: rename(first, session_id, name)
+
+
+def floor_rename(first: Page, name: str) -> None:
+    """Sets the floor app's shared name from `first`."""
+    field = first.get_by_test_id("rename-input")
+    field.fill(name)
+    field.press("Enter")
+
+
+def measure(tabs: list[Page], reps: int, rename_to: Callable[[str], None]) -> tuple[list[float], list[float]]:
     """Per (change, other tab) latencies and per change "all others show it" latencies, in ms."""
     first, others = tabs[0], tabs[1:]
-    session_id = int(first.get_by_test_id("session-row").first.get_attribute("data-session-id"))
     each: list[float] = []
     everyone: list[float] = []
     for rep in range(reps):
         name = f"Bench rename {rep} {uuid.uuid4().hex[:6]}"
         for tab in others:
             watch_text(tab, "session-name", name)
-        rename(first, session_id, name)
+        rename_to(name)
         for tab in others:
             tab.wait_for_function("() => window.__textSeenAt !== null", timeout=SEEN_TIMEOUT_MS)
         start = acted_at(first)
@@ -83,38 +119,49 @@ def measure(tabs: list[Page], reps: int) -> tuple[list[float], list[float]]:
     return each, everyone
 
 
-def run(url: str) -> dict[int, float]:
-    """Measure every tab count against the app at `url`; print one line per count."""
+def run(label: str, browser: Browser, url: str, floor: bool) -> dict[int, float]:
+    """Measure every tab count against the app (or the floor app) at `url`; print one line per count."""
     results: dict[int, float] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        for count in TAB_COUNTS:
-            tabs = open_tabs(browser, url, count)
-            visibility = {tab.evaluate("() => document.visibilityState") for tab in tabs}
-            each, everyone = measure(tabs, REPS)
-            print(
-                f"n={count} reps={REPS} visibility={','.join(sorted(visibility))}"
-                f" per_tab_median_ms={statistics.median(each):.0f} per_tab_p95_ms={p95(each):.0f}"
-                f" all_tabs_median_ms={statistics.median(everyone):.0f} all_tabs_p95_ms={p95(everyone):.0f}"
-            )
-            results[count] = p95(everyone)
-            tabs[0].context.close()
-        browser.close()
+    for count in TAB_COUNTS:
+        tabs = open_floor_tabs(browser, url, count) if floor else open_tabs(browser, url, count)
+        rename_to = (lambda name, first=tabs[0]: floor_rename(first, name)) if floor else app_rename(tabs[0])
+        visibility = {tab.evaluate("() => document.visibilityState") for tab in tabs}
+        each, everyone = measure(tabs, REPS, rename_to)
+        print(
+            f"{label} n={count} reps={REPS} visibility={','.join(sorted(visibility))}"
+            f" per_tab_median_ms={statistics.median(each):.0f} per_tab_p95_ms={p95(each):.0f}"
+            f" all_tabs_median_ms={statistics.median(everyone):.0f} all_tabs_p95_ms={p95(everyone):.0f}",
+            flush=True,
+        )
+        results[count] = p95(everyone)
+        tabs[0].context.close()
     return results
 
 
+def measure_both(app_url: str, floor_url: str) -> tuple[dict[int, float], dict[int, float]]:
+    """The app's and the floor's results, measured in one browser, floor first."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        floor = run("floor", browser, floor_url, floor=True)
+        app = run("app", browser, app_url, floor=False)
+        browser.close()
+    return app, floor
+
+
 def main() -> None:
-    """Measure against the URL given, or against an app started for the run."""
-    if len(sys.argv) > 1:
-        results = run(sys.argv[1])
-    else:
-        with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir:
-            server = start_app(Path(workdir))
-            try:
-                results = run(server.url)
-            finally:
-                server.stop()
-    print("sync_p95_ms " + " ".join(f"n{count}={results[count]:.0f}" for count in TAB_COUNTS))
+    """Measure the app at the URL given (or one started for the run) beside a floor app started for the run."""
+    with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir:
+        floor_server = start_floor(Path(workdir) / "floor")
+        app_server = None if len(sys.argv) > 1 else start_app(Path(workdir))
+        try:
+            app, floor = measure_both(sys.argv[1] if app_server is None else app_server.url, floor_server.url)
+        finally:
+            floor_server.stop()
+            if app_server is not None:
+                app_server.stop()
+    ratio = app[10] / max(floor[10], 1.0)
+    print("sync_p95_ms " + " ".join(f"n{count}={app[count]:.0f}" for count in TAB_COUNTS)
+          + f" floor_n10={floor[10]:.0f} ratio_n10={ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from smnb_app.components.session_row import session_row
-from smnb_app.state.sessions import SessionsState
-from smnb_app.state.sessions_rows import STATUS_FILTERS
-from smnb_app.state.sessions_sync import COUNT_KEYS, SessionsLink
+from smnb_app.state.sessions.page import SessionsState
+from smnb_app.state.sessions.rows import STATUS_FILTERS
+from smnb_app.state.sessions.sync import COUNT_KEYS, SessionsLink
 
 
 def status_filter() -> rx.Component:

@@ -7,7 +7,7 @@ from reflex.event import EventChain, key_event
 from reflex.vars.base import Var
 
 from smnb_app.components.session_settings import settings_panel
-from smnb_app.state.sessions import SessionsState
+from smnb_app.state.sessions.page import SessionsState
 
 _STATUS_COLORS = (("active", "green"), ("paused", "amber"), "gray")
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from smnb_app.state.sessions import SessionsState
-from smnb_app.state.sessions_rows import CONTROL_MODES, MODELS, SETTING_RANGES
+from smnb_app.state.sessions.page import SessionsState
+from smnb_app.state.sessions.rows import CONTROL_MODES, MODELS, SETTING_RANGES
 
 
 @dataclass(frozen=True)

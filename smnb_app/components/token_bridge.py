@@ -38,6 +38,7 @@ def token_bridge(
         return ClerkTokenBridge.create(connection_id=rx.State.router.session.session_id, on_token=on_token)
     return DevTokenBridge.create(
         issuer_url=settings.backend_url + DEV_ISSUER_PATH,
+        connection_id=rx.State.router.session.session_id,
         on_token=on_token,
         on_sign_in_start=on_sign_in_start,
         on_sign_in_error=on_sign_in_error,

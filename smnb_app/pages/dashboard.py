@@ -8,7 +8,7 @@ from smnb_app.components.account_panel import account_card
 from smnb_app.components.formatting import format_epoch_ms
 from smnb_app.components.layout import SIGN_OUT, page_shell, protected
 from smnb_app.state.auth import AuthState
-from smnb_app.state.sessions_sync import COUNT_KEYS, SessionsLink
+from smnb_app.state.sessions.sync import COUNT_KEYS, SessionsLink
 from smnb_app.state.sign_ins import SignInsState
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from smnb_app.components.layout import page_shell, protected
 from smnb_app.components.session_list import sessions_panel
 from smnb_app.state.auth import AuthState
-from smnb_app.state.sessions import SessionsState
+from smnb_app.state.sessions.page import SessionsState
 
 
 def sessions_page() -> rx.Component:

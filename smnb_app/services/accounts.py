@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from smnb_app.db import AuthEvent, ModelSession, User, epoch_ms
 from smnb_app.services.revocations import add_revocations
-from smnb_app.services.session_views import session_view
+from smnb_app.services.sessions.views import session_view
 from smnb_app.services.user_agents import describe_user_agent
 from smnb_app.services.users import AuthUser, Identity, auth_user, profile_changes, profile_updates
 

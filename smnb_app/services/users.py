@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.db import ModelSession, User, epoch_ms
-from smnb_app.services.session_settings import default_settings
+from smnb_app.services.sessions.settings import default_settings
 
 LAST_ACTIVE_THROTTLE_MS = 60_000
 _SURROGATES = re.compile("[\ud800-\udfff]")

@@ -27,7 +27,7 @@ from smnb_app.settings import get_settings
 from smnb_app.state.audit import audit_event, record_later
 from smnb_app.state.auth import AuthState
 from smnb_app.state.runtime import get_clerk_api, get_dev_provider, run_db
-from smnb_app.state.sessions_sync import user_scoped
+from smnb_app.state.sessions.sync import user_scoped
 from smnb_app.state.tab_news import end_sessions_in_tabs
 
 logger = logging.getLogger(__name__)

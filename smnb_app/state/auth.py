@@ -17,7 +17,7 @@ from smnb_app.state.auth_expiry import ExpiryWatch
 from smnb_app.state.auth_pages import AuthPages
 from smnb_app.state.auth_rules import ClerkUser, rejection_message, token_digest
 from smnb_app.state.runtime import get_verifier, resolve_identity, run_db
-from smnb_app.state.sessions_sync import link_user
+from smnb_app.state.sessions.sync import catch_up, link_user
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,8 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
             return self._signed_out()
         digest = token_digest(token)
         if digest and digest == self._token_digest and self._is_current():
+            # Sent again on a new connection or focus: the tab may have missed a change meanwhile.
+            await catch_up(self, self._user_id)
             return None
         try:
             claims = await get_verifier().verify(token)

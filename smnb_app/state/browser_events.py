@@ -15,7 +15,7 @@ from smnb_app.state.auth import AuthState
 from smnb_app.state.event_guard import EventGuardState
 from smnb_app.state.event_payloads import HandlerShape, PayloadCheck, no_client_storage, shape_of
 from smnb_app.state.failures import FailureState
-from smnb_app.state.sessions import SessionsState
+from smnb_app.state.sessions.page import SessionsState
 from smnb_app.state.sign_ins import SignInsState
 
 BROWSER_EVENTS: dict[type[State], tuple[str, ...]] = {

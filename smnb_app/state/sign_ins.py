@@ -9,7 +9,7 @@ import reflex as rx
 from smnb_app.services.audit import SignInView, recent_sign_ins
 from smnb_app.state.auth import AuthState
 from smnb_app.state.runtime import run_db
-from smnb_app.state.sessions_sync import user_scoped
+from smnb_app.state.sessions.sync import user_scoped
 
 logger = logging.getLogger(__name__)
 

@@ -107,6 +107,31 @@ class AppServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
+def prod_env(workdir: Path, url: str) -> dict[str, str]:
+    """The environment of a production build served at `url`, built in a private copy of `.web`.
+
+    Args:
+        workdir: Where the build and Reflex's state files go.
+        url: Where the app answers (pages, API and websocket).
+
+    Returns:
+        This process's environment with the build's variables.
+    """
+    web_dir = workdir / "web"
+    if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
+        # A private copy: each app build writes its own bundle, so test runs never clash.
+        shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
+    return {
+        **os.environ,
+        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_ENV_MODE": "prod",
+        "REFLEX_WEB_WORKDIR": str(web_dir),
+        "REFLEX_STATES_WORKDIR": str(workdir / "states"),
+        "REFLEX_API_URL": url,
+    }
+
+
 def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> AppServer:
     """Build and serve the app in production mode on a free port, with its own DB and keys.
 
@@ -120,34 +145,41 @@ def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None, port: i
         The running app, once it answers.
     """
     port = port or free_port()
-    web_dir = workdir / "web"
-    if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
-        # A private copy: each app build writes its own bundle, so test runs never clash.
-        shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
     url = f"http://localhost:{port}"
     database_url = f"sqlite:///{workdir / 'e2e.db'}"
     env = {
-        **os.environ,
-        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REFLEX_USE_NPM": "1",
-        "REFLEX_ENV_MODE": "prod",
-        "REFLEX_WEB_WORKDIR": str(web_dir),
-        "REFLEX_STATES_WORKDIR": str(workdir / "states"),
+        **prod_env(workdir, url),
         "DATABASE_URL": database_url,
         "SMNB_DEV_KEY_PATH": str(workdir / "keys" / "dev_issuer_key.pem"),
         "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
         "SMNB_BACKEND_URL": url,
-        "REFLEX_API_URL": url,
         "SMNB_DEV_TOKEN_LIFETIME_S": "15",
         "SMNB_CLOCK_SKEW_S": "2",
         **(extra_env or {}),
     }
+    return serve_reflex(PROJECT_ROOT, workdir, env=env, port=port, database_url=database_url)
+
+
+def serve_reflex(app_dir: Path, workdir: Path, *, env: dict[str, str], port: int, database_url: str = "") -> AppServer:
+    """Run `reflex run --env prod` for the app in `app_dir` and wait until it answers.
+
+    Args:
+        app_dir: The directory holding the app's rxconfig.py.
+        workdir: Where the log goes.
+        env: The app's whole environment.
+        port: The port it serves pages and API on.
+        database_url: The app's database, for the tests to read.
+
+    Returns:
+        The running app.
+    """
+    url = f"http://localhost:{port}"
     log_path = workdir / "app.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod",
              "--backend-port", str(port), "--loglevel", "info"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = AppServer(url, database_url, log_path, process, workdir)
     deadline = time.monotonic() + START_TIMEOUT_S

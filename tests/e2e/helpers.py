@@ -110,10 +110,12 @@ class SocketTap:
     received: list[str] = field(default_factory=list)
     route: WebSocketRoute | None = None
     server: WebSocketRoute | None = None
+    connections: int = 0
 
     def attach(self, page: Page) -> None:
         def handle(route: WebSocketRoute) -> None:
             server = route.connect_to_server()
+            self.connections += 1
 
             def forward(message: str | bytes) -> None:
                 if isinstance(message, str):
@@ -130,6 +132,12 @@ class SocketTap:
             self.route, self.server = route, server
 
         page.route_web_socket("**/_event/**", handle)
+
+    def drop(self) -> None:
+        """Break the page's websocket at both ends, as a network fault would; the page reconnects."""
+        assert self.route is not None and self.server is not None, "the page has no websocket yet"
+        self.server.close()
+        self.route.close(code=1001, reason="dropped by the test")
 
     def event_name_for(self, handler: str) -> str:
         """The full event name of a handler the page has sent, e.g. `...auth_state.set_session_token`."""

@@ -9,7 +9,7 @@ import pytest
 from smnb_app.state.auth import AuthState
 from smnb_app.state.browser_events import browser_events
 from smnb_app.state.event_payloads import frame_problem, matches, payload_problem, shape_of
-from smnb_app.state.sessions import SessionsState
+from smnb_app.state.sessions.page import SessionsState
 
 CHANGE_SETTING = shape_of(SessionsState.event_handlers["change_setting"])
 SET_FILTER = shape_of(SessionsState.event_handlers["set_filter"])

@@ -13,7 +13,7 @@ def test_services_and_db_import_without_reflex() -> None:
     code = (
         "import sys\n"
         "import smnb_app.services.users, smnb_app.services.sessions, smnb_app.db\n"
-        "import smnb_app.db.migrate, smnb_app.services.session_commands, smnb_app.services.audit\n"
+        "import smnb_app.db.migrate, smnb_app.services.sessions.commands, smnb_app.services.audit\n"
         "import smnb_app.net.security_headers, smnb_app.net.next_path, smnb_app.net.origins\n"
         "import smnb_app.net.client_address, smnb_app.net.token_bucket, smnb_app.secure_files\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('reflex', 'reflex_base'))\n"

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
-from smnb_app.services.session_views import decode_cursor, encode_cursor
 from smnb_app.services.sessions import SessionValidationError
+from smnb_app.services.sessions.views import decode_cursor, encode_cursor
 from tests.unit.db_support import db, engine, make_user, pg_url, sqlite_template  # noqa: F401
 
 T0 = 1_700_000_000_000  # in the past: sessions created by the clock are newer

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
-from smnb_app.state.sessions_rows import (
+from smnb_app.state.sessions.rows import (
     PAGE_SIZE,
     load_listing,
     row_from_view,

@@ -13,7 +13,7 @@ import pytest
 
 from smnb_app.secure_files import UnsafeFileError
 from smnb_app.state import runtime
-from smnb_app.state import sessions_sync as sync
+from smnb_app.state.sessions import sync
 
 
 def _use_key_dir(monkeypatch: pytest.MonkeyPatch, directory: Path, link_secret: str | None = None) -> None:
@@ -85,10 +85,17 @@ def test_configured_link_secret_is_shared_by_every_host(tmp_path, monkeypatch) -
 
 
 class FakeRegistries:
-    """`_edit_tabs` over plain dicts: each user token's registry of tabs."""
+    """`_read_tabs` and `_edit_tabs` over plain dicts: each user token's registry of tabs."""
 
     def __init__(self, **registries: dict[str, int]) -> None:
         self.data = registries
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(sync, "_edit_tabs", self.edit)
+        monkeypatch.setattr(sync, "_read_tabs", self.read)
+
+    async def read(self, token: str) -> dict[str, int]:
+        return dict(self.data.get(token, {}))
 
     async def edit(self, token: str, change: Callable[[dict[str, int]], None]) -> dict[str, int]:
         tabs = self.data.setdefault(token, {})
@@ -103,7 +110,7 @@ async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(
         alice={"sender": now, "live": now, "signed-out": now, "broken": now, "closed": closed},
         bob={"bobs-tab": now},
     )
-    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+    registries.install(monkeypatch)
     delivered: list[str] = []
 
     async def deliver(client: str) -> bool:
@@ -122,7 +129,7 @@ async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(
 
 async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
     registries = FakeRegistries(alice={"other": sync._now_ms()})
-    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+    registries.install(monkeypatch)
     release = asyncio.Event()
     delivered: list[str] = []
 
@@ -141,7 +148,7 @@ async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
 async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monkeypatch) -> None:
     now = sync._now_ms()
     registries = FakeRegistries(alice={"returning": now})
-    monkeypatch.setattr(sync, "_edit_tabs", registries.edit)
+    registries.install(monkeypatch)
 
     async def deliver(client: str) -> bool:
         registries.data["alice"][client] = now + 1  # its fresh sign-in registered it again

@@ -26,9 +26,11 @@ const postJson = async (url, body) => {
   return { ok: response.ok, status: response.status, data };
 };
 
-export function DevTokenBridge({ issuerUrl, onToken, onSignInStart, onSignInError }) {
+export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInStart, onSignInError }) {
   const onTokenRef = useRef(onToken);
   onTokenRef.current = onToken;
+  const refreshRef = useRef(() => {});
+  const connectionRef = useRef(null);
   const formEvents = useRef(null);
   formEvents.current = { onSignInStart, onSignInError };
 
@@ -134,6 +136,7 @@ export function DevTokenBridge({ issuerUrl, onToken, onSignInStart, onSignInErro
 
     window.addEventListener("focus", onFocus);
     document.addEventListener("visibilitychange", onFocus);
+    refreshRef.current = refresh;
     refresh();
 
     return () => {
@@ -144,6 +147,14 @@ export function DevTokenBridge({ issuerUrl, onToken, onSignInStart, onSignInErro
       document.removeEventListener("visibilitychange", onFocus);
     };
   }, [issuerUrl]);
+
+  // A reconnect (a new websocket connection after the first): the server may have lost the
+  // session, and the tab may have missed changes while it was away.
+  useEffect(() => {
+    if (!connectionId) return;
+    if (connectionRef.current !== null && connectionRef.current !== connectionId) refreshRef.current();
+    connectionRef.current = connectionId;
+  }, [connectionId]);
 
   return null;
 }

@@ -13,6 +13,7 @@ class DevTokenBridge(rx.Component):
     tag = "DevTokenBridge"
 
     issuer_url: rx.Var[str]
+    connection_id: rx.Var[str]
     on_token: rx.EventHandler[passthrough_event_spec(str)]
     on_sign_in_start: rx.EventHandler[no_args_event_spec]
     on_sign_in_error: rx.EventHandler[passthrough_event_spec(str)]

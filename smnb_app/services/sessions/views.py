@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from smnb_app.db.models import ModelSession
-from smnb_app.services.session_errors import SessionValidationError
-from smnb_app.services.session_settings import stored_settings
+from smnb_app.services.sessions.errors import SessionValidationError
+from smnb_app.services.sessions.settings import stored_settings
 
 _CURSOR_TEXT = re.compile(r"(\d{1,18}):(\d{1,18})")
 _CURSOR_MAX_LEN = 64
@@ -60,6 +60,23 @@ class StatusCounts:
             A new dict with one entry per field.
         """
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionsTally:
+    """A user's session counts and their newest change: what a tab shows, in brief.
+
+    `version` changes with every create, change and delete (`updated_at` strictly increases and
+    a delete lowers the total), so a tab holding an older version knows it missed something.
+    """
+
+    counts: StatusCounts
+    latest_update: int
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """`(latest_update, total)`: equal for a tab that is up to date."""
+        return self.latest_update, self.counts.total
 
 
 def session_view(row: ModelSession) -> SessionView:

@@ -23,12 +23,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 import reflex as rx
 from reflex.istate.manager import get_state_manager
 from reflex.state import BaseState
 
-from smnb_app.services.sessions import StatusCounts, count_sessions
+from smnb_app.services.sessions import SessionsTally, StatusCounts, tally_sessions
 from smnb_app.settings import get_settings
 from smnb_app.state.runtime import get_link_secret, run_db
 
@@ -60,10 +61,41 @@ class SessionsTabs(rx.State):
 
 
 class SessionsLink(rx.State):
-    """A tab's link to its user: the registry it is in, and the user's session counts."""
+    """A tab's link to its user: the registry it is in, and the user's session counts.
+
+    `_version` is the version of the user's sessions that the tab shows (see `SessionsTally`);
+    `_tally_ns` is when that tally was read, so an older one arriving late is ignored.
+    """
 
     counts: dict[str, int] = dict(EMPTY_COUNTS)
     _token: str = ""
+    _version: tuple[int, int] = (0, 0)
+    _tally_ns: int = 0
+
+    def _take_tally(self, tally: SessionsTally, read_ns: int) -> bool:
+        """Show the counts of a tally unless the tab already shows a newer one.
+
+        Args:
+            tally: The user's counts and version.
+            read_ns: When it was read (epoch ns).
+
+        Returns:
+            Whether it was taken.
+        """
+        if read_ns < self._tally_ns:
+            return False
+        self._tally_ns, self._version = read_ns, tally.version
+        if self.counts != (counts := tally.counts.to_dict()):
+            self.counts = counts
+        return True
+
+
+@runtime_checkable
+class SessionsFollower(Protocol):
+    """A user-scoped state that shows the user's sessions and reloads when the tab is behind."""
+
+    async def _follow_up(self, user_id: int) -> None:
+        """Re-read what the state shows, if it shows anything, for the tab's verified user."""
 
 
 def user_scoped(cls: type[BaseState]) -> type[BaseState]:
@@ -106,9 +138,10 @@ async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> di
 async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
     """Register the tab for its verified user; on a fresh sign-in also reset and recount.
 
-    Called by `AuthState` for every verified token: a refresh only renews the registration,
-    a fresh sign-in (or a switch to another user) resets the tab's user-scoped states, so
-    nothing of a previous user survives, and re-reads the session counts.
+    Called by `AuthState` for every verified token: a refresh renews the registration and
+    catches the tab up if it missed a change (`catch_up`); a fresh sign-in (or a switch to
+    another user) resets the tab's user-scoped states, so nothing of a previous user survives,
+    and re-reads the session counts.
 
     Args:
         state: Any state of the tab, inside an event.
@@ -122,15 +155,39 @@ async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
         await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
     await _edit_tabs(token, partial(register_tab, client=client, now_ms=now, limit=get_settings().max_tabs_per_user))
     if not fresh and previous == token:
+        await catch_up(state, user_id)
         return
     link._token = token
     for cls in _TAB_STATES:
         (await state.get_state(cls)).reset()
+    await catch_up(state, user_id)
+
+
+async def catch_up(state: BaseState, user_id: int) -> None:
+    """Compare what the tab shows with the database (one indexed query); reload if behind.
+
+    Live sync has no acknowledgement: a delivery lost on the way (a worker killed, a message
+    dropped) would leave the tab stale. Every token (sent on refresh, focus and every new
+    websocket connection) therefore brings the tab back to the truth.
+
+    Args:
+        state: Any state of the tab, inside an event.
+        user_id: The tab's verified user.
+    """
+    link = await state.get_state(SessionsLink)
     try:
-        link.counts = (await run_db(lambda db: count_sessions(db=db, user_id=user_id))).to_dict()
+        tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()))
     except Exception:
-        # Signing in must not fail for the counts; the next change of a session sends them.
+        # Signing in must not fail for the counts; the next token or change brings them.
         logger.exception("could not count the user's sessions")
+        return
+    if tally.version == link._version and link._tally_ns:
+        return
+    link._take_tally(tally, read_ns)
+    for cls in _TAB_STATES:
+        follower = await state.get_state(cls)
+        if isinstance(follower, SessionsFollower):
+            await follower._follow_up(user_id)
 
 
 def register_tab(tabs: dict[str, int], *, client: str, now_ms: int, limit: int) -> None:
@@ -189,20 +246,22 @@ def stale_after_ms() -> int:
     return max(STALE_AFTER_MS, 2 * lifetime_ms)
 
 
+async def _read_tabs(token: str) -> dict[str, int]:
+    """A user's registry as stored now, read without its lock (the deliveries don't change it)."""
+    root = await get_state_manager().get_state(rx.BaseStateToken(ident=token, cls=SessionsTabs))
+    return dict((await root.get_state(SessionsTabs))._tabs)
+
+
 async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
     oldest = _now_ms() - stale_after_ms()
-
-    def prune(tabs: dict[str, int]) -> None:
-        for client in [client for client, seen in tabs.items() if seen < oldest]:
-            del tabs[client]
-
-    registered = await _edit_tabs(token, prune)
-    targets = [client for client in registered if client != sender]
+    registered = await _read_tabs(token)
+    silent = {client for client, seen in registered.items() if seen < oldest}
+    targets = [client for client in registered if client != sender and client not in silent]
     results = await asyncio.gather(*(deliver(client) for client in targets), return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             logger.error("could not update a tab", exc_info=result)
-    gone = [client for client, result in zip(targets, results, strict=True) if result is not True]
+    gone = silent | {client for client, result in zip(targets, results, strict=True) if result is not True}
 
     def forget(tabs: dict[str, int]) -> None:
         for client in gone:

@@ -3,13 +3,15 @@
 Each action takes the user from `AuthState._verified_user_id()` and makes exactly one service
 call; a session id from the browser only ever reaches a service together with that verified
 id, so naming someone else's session is answered "Session not found". After a change the tab
-re-reads its own list and the counts, then hands both news to the user's other tabs
-(`broadcast`), each of which re-reads its own list.
+reads the counts in the same step and applies the change to itself as a patch, then hands the
+same patch to the user's other tabs (`broadcast`), which apply it in memory: one database read
+per change, however many tabs the user has open.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
@@ -21,10 +23,11 @@ from sqlmodel import Session
 from smnb_app.services import sessions as svc
 from smnb_app.settings import get_settings
 from smnb_app.state.runtime import run_db
-from smnb_app.state.sessions_listing import SessionsListing
-from smnb_app.state.sessions_panels import SessionsPanels
-from smnb_app.state.sessions_rows import session_ref, setting_key, setting_value
-from smnb_app.state.sessions_sync import SessionsLink, broadcast, link_token, user_scoped
+from smnb_app.state.sessions.listing import SessionsListing
+from smnb_app.state.sessions.panels import SessionsPanels
+from smnb_app.state.sessions.patches import SessionsPatch
+from smnb_app.state.sessions.rows import row_from_view, session_ref, setting_key, setting_value
+from smnb_app.state.sessions.sync import broadcast, link_token, user_scoped
 
 logger = logging.getLogger(__name__)
 _UNEXPECTED = "Something went wrong. Reload the page to see your sessions, then try again."
@@ -50,19 +53,40 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             await self._reload(user_id)
 
     async def _mutate(
-        self, busy: str, action: Callable[[Session, int], Any], then: Callable[[], None] | None = None
+        self,
+        busy: str,
+        action: Callable[[Session, int], svc.SessionView | None],
+        *,
+        removes: int = 0,
+        then: Callable[[], None] | None = None,
     ) -> AsyncIterator[None]:
-        """Run one service call as the verified user; show its error, or publish the change."""
+        """Run one service call as the verified user; show its error, or publish the change.
+
+        Args:
+            busy: What the page shows as in progress.
+            action: The service call; returns the session as stored after it (None: deleted).
+            removes: The id of the session the call deletes.
+            then: Runs after a successful call (closing an editor).
+        """
         user_id = await self._acting_user()
         if user_id is None:
             return
         self.busy, self.error = busy, ""
         yield
+
+        def act(db: Session) -> SessionsPatch:
+            view = action(db, user_id)
+            tally = svc.tally_sessions(db=db, user_id=user_id)
+            rows = () if view is None else (row_from_view(view),)
+            removed = (removes,) if removes else ()
+            return SessionsPatch(user_id, link_token(user_id), rows, removed, tally, time.time_ns())
+
         try:
-            await run_db(lambda db: action(db, user_id))
+            patch = await run_db(act)
             if then is not None:
                 then()
-            await self._publish(user_id)
+            await self._take_patch(patch)
+            broadcast(patch.token, self.router.session.client_token, partial(_deliver, patch=patch))
         except svc.SessionError as exc:
             self.error = str(exc)
         except Exception:
@@ -70,21 +94,6 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             self.error = _UNEXPECTED
         finally:
             self.busy = ""
-
-    async def _publish(self, user_id: int) -> None:
-        """Show the truth here, then send the counts to the user's other tabs."""
-        link = await self.get_state(SessionsLink)
-        read_listing = self._listing_reader(user_id)
-
-        def read(db: Session):
-            return svc.count_sessions(db=db, user_id=user_id), read_listing(db)
-
-        counts, listing = await run_db(read)
-        link.counts = counts.to_dict()
-        self._show(listing, user_id)
-        token = link_token(user_id)
-        deliver = partial(_deliver, user_id=user_id, token=token, counts=link.counts)
-        broadcast(token, self.router.session.client_token, deliver)
 
     @rx.event
     def create(self):
@@ -164,21 +173,20 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
         return self._mutate(
             f"delete-{session_id}",
             lambda db, uid: svc.delete_session(db=db, user_id=uid, session_id=session_id),
+            removes=session_id,
         )
 
 
-async def _deliver(client: str, *, user_id: int, token: str, counts: dict[str, int]) -> bool:
+async def _deliver(client: str, *, patch: SessionsPatch) -> bool:
     """Apply a change of the user's sessions to one of their other tabs.
 
     Args:
         client: The other tab's client token, from the user's registry.
-        user_id: The user whose sessions changed.
-        token: That user's link token.
-        counts: Their session counts after the change.
+        patch: The change.
 
     Returns:
         Whether the tab is still the user's (False: it was left unchanged).
     """
     app = RegistrationContext.get().app
     async with app.modify_state(rx.BaseStateToken(ident=client, cls=SessionsState)) as root:
-        return await (await root.get_state(SessionsState))._take_change(user_id, token, counts)
+        return await (await root.get_state(SessionsState))._take_patch(patch)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smnb_app.db.models import SESSION_NAME_MAX
-from smnb_app.services.session_errors import SessionValidationError
+from smnb_app.services.sessions.errors import SessionValidationError
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _COPY_SUFFIX = " (Copy)"

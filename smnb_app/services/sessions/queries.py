@@ -11,9 +11,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from smnb_app.db import SESSION_STATUSES, ModelSession
-from smnb_app.services.session_errors import SessionNotFound, SessionValidationError
-from smnb_app.services.session_views import (
+from smnb_app.services.sessions.errors import SessionNotFound, SessionValidationError
+from smnb_app.services.sessions.views import (
     SessionPage,
+    SessionsTally,
     SessionView,
     StatusCounts,
     decode_cursor,
@@ -121,6 +122,31 @@ def list_sessions(
     )
 
 
+def tally_sessions(*, db: Session, user_id: int) -> SessionsTally:
+    """Count a user's sessions per status and find their newest change, in one GROUP BY query.
+
+    Args:
+        db: A database session with no transaction in progress.
+        user_id: The acting user's id.
+
+    Returns:
+        The counts per status and in total, and the largest `updated_at` (0 with no sessions).
+    """
+    stmt = (
+        select(ModelSession.status, func.count(), func.max(ModelSession.updated_at))
+        .where(ModelSession.user_id == user_id)
+        .group_by(ModelSession.status)
+    )
+    with db.begin():
+        groups = db.exec(stmt).all()
+    counts = {status: count for status, count, _ in groups}
+    per_status = {status: counts.get(status, 0) for status in SESSION_STATUSES}
+    return SessionsTally(
+        counts=StatusCounts(**per_status, total=sum(per_status.values())),
+        latest_update=max((latest for _, _, latest in groups), default=0),
+    )
+
+
 def count_sessions(*, db: Session, user_id: int) -> StatusCounts:
     """Count a user's sessions per status with one GROUP BY query.
 
@@ -131,15 +157,7 @@ def count_sessions(*, db: Session, user_id: int) -> StatusCounts:
     Returns:
         The counts per status and in total.
     """
-    stmt = (
-        select(ModelSession.status, func.count())
-        .where(ModelSession.user_id == user_id)
-        .group_by(ModelSession.status)
-    )
-    with db.begin():
-        counts = {status: count for status, count in db.exec(stmt).all()}
-    per_status = {status: counts.get(status, 0) for status in SESSION_STATUSES}
-    return StatusCounts(**per_status, total=sum(per_status.values()))
+    return tally_sessions(db=db, user_id=user_id).counts
 
 
 def get_session(*, db: Session, user_id: int, session_id: int) -> SessionView:

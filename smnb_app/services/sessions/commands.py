@@ -12,16 +12,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from smnb_app.db import ModelSession, User, epoch_ms
-from smnb_app.services.session_errors import SessionRuleError
-from smnb_app.services.session_names import copy_name, default_name, validate_name
-from smnb_app.services.session_queries import owned_session, validate_status
-from smnb_app.services.session_settings import (
+from smnb_app.services.sessions.errors import SessionRuleError
+from smnb_app.services.sessions.names import copy_name, default_name, validate_name
+from smnb_app.services.sessions.queries import owned_session, validate_status
+from smnb_app.services.sessions.settings import (
     check_control_mode,
     default_settings,
     stored_settings,
     validate_settings,
 )
-from smnb_app.services.session_views import SessionView, session_view
+from smnb_app.services.sessions.views import SessionView, session_view
 
 
 def _now(now_ms: int | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.state.sessions_rows import SessionRow, session_ref
+from smnb_app.state.sessions.rows import SessionRow, session_ref
 
 
 class SessionsPanels(rx.State, mixin=True):

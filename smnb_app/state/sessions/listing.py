@@ -1,12 +1,14 @@
 """The list half of the sessions page state: what one tab shows, and keeping it true.
 
-Everything here is per tab (filter, loaded pages, cursor); the rows themselves are re-read from
-the database after every change of the user's sessions, made in this tab or another, so every
-tab shows the truth.
+Everything here is per tab (filter, loaded pages, cursor). A change of the user's sessions,
+made in this tab or another, arrives as a patch (the changed rows and the counts) that the tab
+applies to its own filter and pages in memory; when the tab may have missed one (`catch_up`),
+it re-reads its pages from the database.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 
@@ -14,9 +16,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from smnb_app.services.sessions import SessionError
+from smnb_app.services.sessions.views import decode_cursor
 from smnb_app.state.auth import AuthState
 from smnb_app.state.runtime import run_db
-from smnb_app.state.sessions_rows import (
+from smnb_app.state.sessions.patches import SessionsPatch, patched_rows
+from smnb_app.state.sessions.rows import (
     STATUS_FILTERS,
     Listing,
     SessionRow,
@@ -24,7 +28,9 @@ from smnb_app.state.sessions_rows import (
     load_page,
     status_for_filter,
 )
-from smnb_app.state.sessions_sync import SessionsLink
+from smnb_app.state.sessions.sync import SessionsLink
+
+logger = logging.getLogger(__name__)
 
 
 class SessionsListing(rx.State, mixin=True):
@@ -40,6 +46,7 @@ class SessionsListing(rx.State, mixin=True):
     _pages: int = 1
     _cursor: str | None = None
     _loaded_for: int = 0
+    _seen: dict[int, int] = {}
 
     async def _acting_user(self) -> int | None:
         return (await self.get_state(AuthState))._verified_user_id()
@@ -70,24 +77,44 @@ class SessionsListing(rx.State, mixin=True):
         if user_id is not None and not (self.loaded and user_id == self._loaded_for):
             await self._reload(user_id)
 
-    async def _take_change(self, user_id: int, token: str, counts: dict[str, int]) -> bool:
-        """Apply another tab's change of the user's sessions to this tab (see `broadcast`).
+    async def _take_patch(self, patch: SessionsPatch) -> bool:
+        """Apply a change of the user's sessions, made in any tab, to this tab (see `broadcast`).
 
         Args:
-            user_id: The user whose sessions changed.
-            token: That user's link token.
-            counts: Their session counts after the change.
+            patch: The change, with the counts after it.
 
         Returns:
-            False, changing nothing, when this tab is no longer signed in as that user.
+            False, changing nothing, when this tab is no longer signed in as the patch's user.
         """
         link = await self.get_state(SessionsLink)
-        if await self._acting_user() != user_id or link._token != token:
+        if await self._acting_user() != patch.user_id or link._token != patch.token:
             return False
-        link.counts = counts
-        if self.loaded and self._loaded_for == user_id:
-            await self._reload(user_id)
+        link._take_tally(patch.tally, patch.read_ns)
+        if self.loaded and self._loaded_for == patch.user_id:
+            self._apply(patch)
         return True
+
+    def _apply(self, patch: SessionsPatch) -> None:
+        seen = dict(self._seen)
+        boundary = decode_cursor(self._cursor) if self._cursor is not None else None
+        status = status_for_filter(self.status_filter)
+        rows = patched_rows(self.sessions, patch, status=status, boundary=boundary, seen=seen)
+        self._seen = seen
+        if rows is not None:
+            self.sessions = rows
+
+    async def _follow_up(self, user_id: int) -> None:
+        """Re-read the loaded pages: the tab was behind the database (see `catch_up`).
+
+        Args:
+            user_id: The tab's verified user.
+        """
+        if self.loaded and self._loaded_for == user_id:
+            try:
+                await self._reload(user_id)
+            except Exception:
+                # The next token or change tries again; the tab keeps what it shows.
+                logger.exception("could not re-read a tab's sessions")
 
     @rx.event
     async def set_filter(self, status_filter: str | list[str]):

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from smnb_app.db import SESSION_STATUSES
-from smnb_app.services.session_queries import MAX_SESSION_ID
-from smnb_app.services.session_settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES, setting_problem
 from smnb_app.services.sessions import CONTROL_MODES, MODELS, SessionValidationError, SessionView, list_sessions
+from smnb_app.services.sessions.queries import MAX_SESSION_ID
+from smnb_app.services.sessions.settings import EDITABLE_BY_MODE, SETTING_KEYS, SETTING_RANGES, setting_problem
 
 __all__ = [
     "CONTROL_MODES", "MODELS", "PAGE_SIZE", "SETTING_RANGES", "STATUS_FILTERS", "Listing", "SessionRow",
@@ -39,6 +39,7 @@ class SessionRow:
     frequency_penalty: float
     presence_penalty: float
     control_mode: str
+    created_at: int
     updated_at: int
     editable: bool
     basic_editable: bool
@@ -77,6 +78,7 @@ def row_from_view(view: SessionView) -> SessionRow:
         frequency_penalty=settings["frequency_penalty"],
         presence_penalty=settings["presence_penalty"],
         control_mode=settings["control_mode"],
+        created_at=view.created_at,
         updated_at=view.updated_at,
         editable=editable,
         basic_editable=editable and "model" in allowed,

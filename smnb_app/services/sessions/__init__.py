@@ -13,7 +13,7 @@ Contract shared by every function here:
 - `updated_at` moves forward on every real change; a call that changes nothing writes nothing.
 """
 
-from smnb_app.services.session_commands import (
+from smnb_app.services.sessions.commands import (
     create_session,
     delete_session,
     duplicate_session,
@@ -21,15 +21,15 @@ from smnb_app.services.session_commands import (
     set_status,
     update_settings,
 )
-from smnb_app.services.session_errors import (
+from smnb_app.services.sessions.errors import (
     SessionError,
     SessionNotFound,
     SessionRuleError,
     SessionValidationError,
 )
-from smnb_app.services.session_queries import count_sessions, get_session, list_sessions
-from smnb_app.services.session_settings import CONTROL_MODES, MODELS, default_settings
-from smnb_app.services.session_views import SessionPage, SessionView, StatusCounts
+from smnb_app.services.sessions.queries import count_sessions, get_session, list_sessions, tally_sessions
+from smnb_app.services.sessions.settings import CONTROL_MODES, MODELS, default_settings
+from smnb_app.services.sessions.views import SessionPage, SessionsTally, SessionView, StatusCounts
 
 __all__ = [
     "CONTROL_MODES",
@@ -39,6 +39,7 @@ __all__ = [
     "SessionPage",
     "SessionRuleError",
     "SessionValidationError",
+    "SessionsTally",
     "SessionView",
     "StatusCounts",
     "count_sessions",
@@ -50,5 +51,6 @@ __all__ = [
     "list_sessions",
     "rename_session",
     "set_status",
+    "tally_sessions",
     "update_settings",
 ]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from smnb_app.services.session_errors import SessionRuleError, SessionValidationError
+from smnb_app.services.sessions.errors import SessionRuleError, SessionValidationError
 
 MODELS: tuple[str, ...] = (
     "claude-3-opus",
