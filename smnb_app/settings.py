@@ -22,6 +22,7 @@ PROVIDERS = ("dev", "clerk")
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 # Reflex's environment modes in which the app faces real users (preview serves a built frontend).
 PRODUCTION_MODES = ("prod", "preview")
+DEPLOYMENTS = ("local", "production")
 
 
 class SettingsError(ValueError):
@@ -39,6 +40,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     auth_provider: str = "dev"
     production: bool = False
+    deployment: str = "local"
     backend_url: str = DEFAULT_BACKEND_URL
     clerk_publishable_key: str | None = None
     clerk_jwt_issuer: str | None = None
@@ -89,6 +91,24 @@ def _database_url(env: Mapping[str, str], problems: list[str]) -> str:
     return "postgresql://" + url.removeprefix("postgres://") if url.startswith("postgres://") else url
 
 
+def _deployment(env: Mapping[str, str], problems: list[str]) -> str:
+    """`SMNB_DEPLOYMENT`: a production deployment must have what several instances share."""
+    deployment = env.get("SMNB_DEPLOYMENT", "").strip().lower() or "local"
+    if deployment not in DEPLOYMENTS:
+        problems.append(f"SMNB_DEPLOYMENT: expected local or production, got {env['SMNB_DEPLOYMENT']!r}")
+        return "local"
+    if deployment == "production":
+        if env.get("REFLEX_ENV_MODE", "").strip().lower() != "prod":
+            problems.append("REFLEX_ENV_MODE: a production deployment runs `reflex run --env prod`")
+        if not env.get("DATABASE_URL", "").strip().startswith(("postgresql", "postgres://")):
+            problems.append("DATABASE_URL: a production deployment needs PostgreSQL (postgresql://user@host:5432/db)")
+        if not env.get("REFLEX_REDIS_URL", "").strip():
+            problems.append("REFLEX_REDIS_URL: a production deployment needs Redis (the instances share state in it)")
+        if not env.get("SMNB_LINK_SECRET", "").strip():
+            problems.append("SMNB_LINK_SECRET: a production deployment needs one secret, the same on every instance")
+    return deployment
+
+
 def auth_provider_from_env(env: Mapping[str, str]) -> str:
     """The provider the environment asks for, not yet validated.
 
@@ -125,6 +145,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     problems: list[str] = []
     production = env.get("REFLEX_ENV_MODE", "dev").strip().lower() in PRODUCTION_MODES
     provider = _provider(env, problems)
+    deployment = _deployment(env, problems)
     database_url = _database_url(env, problems)
     allow_dev = flag(env, "SMNB_ALLOW_DEV_AUTH_IN_PROD", problems)
     clerk: ClerkValues | None = None
@@ -154,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         auth_provider=provider,
         production=production,
+        deployment=deployment,
         backend_url=backend_url,
         clerk_publishable_key=clerk.publishable_key if clerk else None,
         clerk_jwt_issuer=clerk.jwt_issuer if clerk else None,

@@ -9,7 +9,7 @@ from smnb_app.providers.clerk.components import UserButton
 from smnb_app.settings import get_settings
 from smnb_app.state.auth import AuthState
 from smnb_app.state.event_guard import TOO_FAST, EventGuardState
-from smnb_app.state.failures import UNEXPECTED, FailureState
+from smnb_app.state.failures import FailureState
 
 # Out of the identity provider in the browser, then out of the server for this tab.
 SIGN_OUT = [SIGN_OUT_OF_PROVIDER, AuthState.sign_out]
@@ -88,7 +88,7 @@ def user_menu() -> rx.Component:
     )
 
 
-def _notice(text: str, *, icon: str, color: str, on_dismiss: rx.EventHandler, testid: str) -> rx.Component:
+def _notice(text: str | rx.Var[str], *, icon: str, color: str, on_dismiss: rx.EventHandler, testid: str) -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon(icon)),
         rx.hstack(
@@ -115,7 +115,7 @@ def event_notices() -> rx.Component:
         ),
         rx.cond(
             FailureState.failed,
-            _notice(UNEXPECTED, icon="triangle_alert", color="red", on_dismiss=FailureState.dismiss_failure,
+            _notice(FailureState.message, icon="triangle_alert", color="red", on_dismiss=FailureState.dismiss_failure,
                     testid="unexpected-error"),
         ),
     )

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from smnb_app.settings import get_settings
 
+PG_CONNECT_TIMEOUT_S = 5
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _WAL_RETRY_PAUSE_S = 0.01
 
@@ -65,7 +66,9 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
     options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("isolation_level", "READ COMMITTED")
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        # A database that drops packets must fail an action within seconds, not hang it.
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **options.pop("connect_args", {})}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
     # sqlite3's `timeout` is SQLite's busy timeout: how long a transaction waits for the lock.
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
     connect_args.update(options.pop("connect_args", {}))

@@ -26,6 +26,7 @@ from smnb_app.services.revocations import revoke
 from smnb_app.settings import get_settings
 from smnb_app.state.audit import audit_event, record_later
 from smnb_app.state.auth import AuthState
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import get_clerk_api, get_dev_provider, run_db
 from smnb_app.state.sessions.sync import user_scoped
 from smnb_app.state.tab_news import end_sessions_in_tabs
@@ -124,9 +125,8 @@ class AccountState(rx.State):
             # Some sessions may have ended at Clerk: it mints no more tokens for them either way.
             logger.warning("could not sign a user out everywhere: %s", exc)
             error = _failure(exc)
-        except Exception:
-            logger.exception("could not sign a user out everywhere")
-            error = UNEXPECTED
+        except Exception as exc:
+            error = report_failure("could not sign a user out everywhere", exc, UNEXPECTED)
         finally:
             async with self:
                 await self._finish(error, SIGNED_OUT_EVERYWHERE)
@@ -161,8 +161,8 @@ class AccountState(rx.State):
         error = UNEXPECTED
         try:
             error = await self._delete(acting)
-        except Exception:
-            logger.exception("could not delete a user's account")
+        except Exception as exc:
+            error = report_failure("could not delete a user's account", exc, UNEXPECTED)
         finally:
             async with self:
                 await self._finish(error, DELETED)

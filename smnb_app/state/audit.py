@@ -15,6 +15,7 @@ import time
 
 from reflex.state import BaseState
 
+from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.net.client_address import client_address
 from smnb_app.services.audit import AuditEvent, AuditThrottle, record_event
 from smnb_app.settings import get_settings
@@ -100,5 +101,7 @@ def record_later(event: AuditEvent) -> None:
 async def _write(event: AuditEvent) -> None:
     try:
         await run_db(lambda db: record_event(db=db, event=event))
-    except Exception:
-        logger.warning("could not write a %s event to the audit trail", event.kind, exc_info=True)
+    except Exception as exc:
+        # An outage is one line (the database says why); anything else gets its traceback.
+        logger.warning("could not write a %s event to the audit trail: %s", event.kind, exc,
+                       exc_info=not isinstance(exc, DatabaseUnavailable))

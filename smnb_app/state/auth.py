@@ -8,6 +8,7 @@ import time
 import reflex as rx
 
 from smnb_app.auth import SessionClaims, TokenVerificationError
+from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.services.revocations import ENDED_MESSAGE, is_revoked
 from smnb_app.services.sign_ins import sign_in
 from smnb_app.services.users import AuthUser
@@ -15,7 +16,8 @@ from smnb_app.settings import get_settings
 from smnb_app.state.audit import audit_event, first_in_a_while, record_later
 from smnb_app.state.auth_expiry import ExpiryWatch
 from smnb_app.state.auth_pages import AuthPages
-from smnb_app.state.auth_rules import ClerkUser, rejection_message, token_digest
+from smnb_app.state.auth_rules import ClerkUser, rejection_message, tab_tag, token_digest
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import get_verifier, resolve_identity, run_db
 from smnb_app.state.sessions.sync import catch_up, link_user
 
@@ -100,6 +102,11 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
             return None
         return await self._accept(claims, digest)
 
+    def _renews(self, claims: SessionClaims) -> bool:
+        """Whether a token renews the session this tab is signed in with (same user, same sid)."""
+        return (self.is_authenticated and self._is_current() and self._claims.get("sid") == claims.sid
+                and self._claims.get("sub") == claims.sub)
+
     def _reject(self, reason: str) -> None:
         if first_in_a_while(self, "token_rejected"):
             logger.info("session token rejected: %s", reason)
@@ -134,14 +141,22 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         try:
             # Ended sessions and deleted users verify until their tokens expire: refused here.
             user = await run_db(lambda db: sign_in(db=db, identity=identity, sid=claims.sid, event=fresh))
-        except Exception:
-            logger.exception("could not record the signed-in user")
-            self._end("Your account could not be loaded. Try again in a moment.")
+        except Exception as exc:
+            if isinstance(exc, DatabaseUnavailable) and self._renews(claims):
+                # A fresh token of the session this tab already holds: the tab stays signed in
+                # through the outage; its record is refreshed with the next token.
+                report_failure("could not refresh the signed-in user", exc)
+                self._claims, self._token_digest, self._expires_at = dict(claims.payload), digest, float(claims.exp)
+                return None
+            self._end(report_failure("could not record the signed-in user", exc,
+                                     "Your account could not be loaded. Try again in a moment."))
             return None
         if user is None:
             self._reject_ended()
             return None
         first = not self.is_authenticated
+        if first:
+            logger.info("tab %s signed in as user %d", tab_tag(self.router.session.client_token), user.id)
         self.is_authenticated = True
         self._claims = dict(claims.payload)
         self._show(user)

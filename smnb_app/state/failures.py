@@ -14,20 +14,50 @@ import logging
 import reflex as rx
 from reflex.event import EventSpec
 
+from smnb_app.db.availability import DatabaseUnavailable
+
 logger = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong. Try again, or reload the page."
+UNAVAILABLE = "The service is unavailable right now. Nothing was changed; try again in a moment."
+
+
+def report_failure(what: str, error: BaseException, message: str = UNEXPECTED) -> str:
+    """Log a failure and choose what the user is told.
+
+    An outage of the database is expected now and then: one warning line, and the user is
+    told to try again. Anything else is a bug: logged at error level with its traceback.
+
+    Args:
+        what: What failed, for the log ("session action failed").
+        error: The exception.
+        message: What to tell the user when it is not an outage.
+
+    Returns:
+        `UNAVAILABLE` for an outage, else `message`.
+    """
+    if isinstance(error, DatabaseUnavailable):
+        logger.warning("%s: the database is unavailable (%s)", what, error.reason)
+        return UNAVAILABLE
+    logger.error(what, exc_info=error)
+    return message
 
 
 class FailureState(rx.State):
-    """Whether the tab's last action failed unexpectedly."""
+    """Whether the tab's last action failed unexpectedly, and what to tell the user."""
 
     failed: bool = False
+    message: str = UNEXPECTED
 
     @rx.event
-    def show_failure(self):
-        """Show the notice (chained by the server's exception handler, never by the browser)."""
+    def show_failure(self, message: str = UNEXPECTED):
+        """Show the notice (chained by the server's exception handler, never by the browser).
+
+        Args:
+            message: One of the server's fixed messages.
+        """
         self.failed = True
+        self.message = message if message in (UNEXPECTED, UNAVAILABLE) else UNEXPECTED
 
     @rx.event
     def dismiss_failure(self):
@@ -44,8 +74,7 @@ def backend_exception_handler(exception: Exception) -> EventSpec | None:
     Returns:
         The event that shows the notice.
     """
-    logger.error("an event handler failed", exc_info=exception)
-    return FailureState.show_failure()
+    return FailureState.show_failure(report_failure("an event handler failed", exception))
 
 
 def frontend_exception_handler(exception: Exception) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 
+from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.services.audit import purge_events
 from smnb_app.services.provider_events import purge_deliveries
 from smnb_app.services.revocations import purge_revocations
@@ -42,8 +43,8 @@ async def purge_once() -> None:
     for what, purge in purges.items():
         try:
             removed = await run_db(purge)
-        except Exception:
-            logger.warning("could not purge %s", what, exc_info=True)
+        except Exception as exc:
+            logger.warning("could not purge %s: %s", what, exc, exc_info=not isinstance(exc, DatabaseUnavailable))
             continue
         if removed:
             logger.info("purged %d %s", removed, what)

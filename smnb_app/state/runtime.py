@@ -15,6 +15,7 @@ from reflex.config import get_config
 from sqlmodel import Session
 
 from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
+from smnb_app.db.availability import as_outage
 from smnb_app.db.engine import session_scope
 from smnb_app.net.client_address import is_loopback_host
 from smnb_app.net.origins import app_origins
@@ -203,10 +204,18 @@ async def run_db(action: Callable[[Session], T]) -> T:
 
     Returns:
         What `action` returned.
+
+    Raises:
+        DatabaseUnavailable: The database did not answer (see `smnb_app.db.availability`).
     """
 
     def call() -> T:
         with session_scope() as db:
             return action(db)
 
-    return await asyncio.to_thread(call)
+    try:
+        return await asyncio.to_thread(call)
+    except Exception as error:
+        if (outage := as_outage(error)) is not None:
+            raise outage from error
+        raise

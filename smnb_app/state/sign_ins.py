@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import reflex as rx
 
 from smnb_app.services.audit import SignInView, recent_sign_ins
 from smnb_app.state.auth import AuthState
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions.sync import user_scoped
-
-logger = logging.getLogger(__name__)
 
 RECENT_SIGN_INS = 10
 
@@ -33,8 +30,8 @@ class SignInsState(rx.State):
             return
         try:
             views = await run_db(lambda db: recent_sign_ins(db=db, user_id=user_id, limit=RECENT_SIGN_INS))
-        except Exception:
-            logger.exception("could not read the recent sign-ins")
-            self.error = "Your recent sign-ins could not be loaded. Reload the page to try again."
+        except Exception as exc:
+            self.error = report_failure("could not read the recent sign-ins", exc,
+                                        "Your recent sign-ins could not be loaded. Reload the page to try again.")
             return
         self.sign_ins, self.loaded, self.error = list(views), True, ""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, start
 # Clerk mode's fixtures, for every module that uses them (one clerk-mode app per run).
 from tests.e2e.clerk_fixtures import clerk_app_server, clerk_backend, clerk_page, fapi  # noqa: F401
 from tests.e2e.helpers import CSP_VIOLATION_SCRIPT, SECRETS, remember_tokens
+
+# The production shape's fixture, for the fault tests (one shape per run).
+from tests.e2e.production import production_shape  # noqa: F401
 
 expect.set_options(timeout=15_000)
 
@@ -38,7 +42,7 @@ def allowed_server_errors() -> tuple[str, ...]:
 
 
 # The fixtures that run an app; every app a test uses has its log checked.
-APP_FIXTURES = ("app_server", "clerk_app_server")
+APP_FIXTURES = ("app_server", "clerk_app_server", "production_shape")
 
 
 @pytest.fixture(autouse=True)
@@ -82,17 +86,29 @@ def page_errors() -> Iterator[PageErrors]:
     assert not errors, "the page reported errors:\n" + "\n".join(errors[:20])
 
 
-@pytest.fixture
-def new_page(browser: Browser, page_errors: PageErrors, app_server: AppServer) -> Iterator:
-    """Opens pages in fresh browser contexts (separate browsers, as far as the app can tell)."""
+@contextmanager
+def page_opener(browser: Browser, page_errors: PageErrors, base_url: str) -> Iterator[Callable[..., Page]]:
+    """A function opening watched pages of `base_url`, each in a fresh context unless one is given.
+
+    The contexts it made are closed on leaving.
+    """
     contexts: list[BrowserContext] = []
 
     def open_page(context: BrowserContext | None = None) -> Page:
         if context is None:
-            context = browser.new_context(base_url=app_server.url)
+            context = browser.new_context(base_url=base_url)
             contexts.append(context)
         return page_errors.watch(context.new_page())
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, page_errors: PageErrors, app_server: AppServer) -> Iterator[Callable[..., Page]]:
+    """Opens pages in fresh browser contexts (separate browsers, as far as the app can tell)."""
+    with page_opener(browser, page_errors, app_server.url) as open_page:
+        yield open_page

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.providers.clerk.webhooks import MAX_BODY_BYTES, ClerkEvent, clerk_webhook_routes
 from tests.support.svix_signing import (
     SECRET,
@@ -166,3 +167,13 @@ async def test_standard_webhooks_header_names_are_accepted_too() -> None:
     standard = {name.replace("svix-", "webhook-"): value for name, value in headers.items()}
     response = await post(handle, body, standard)
     assert (response.status_code, [e.delivery_id for e in handle.events]) == (200, ["msg_std"])
+
+
+async def test_a_delivery_during_a_database_outage_is_503_for_svix_to_retry(caplog) -> None:
+    async def unavailable(event: ClerkEvent) -> bool:
+        raise DatabaseUnavailable("connection refused")
+
+    response = await post(unavailable, *signed_delivery(clerk_user_deleted("user_abc"), delivery_id="msg_1"))
+    assert response.status_code == 503 and "again" in response.json()["error"]
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert caplog.records[0].exc_info is None and "connection refused" in caplog.text

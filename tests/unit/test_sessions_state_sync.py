@@ -119,12 +119,13 @@ async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(
             raise RuntimeError("boom")
         return client == "live"
 
-    with caplog.at_level(logging.ERROR, logger=sync.__name__):
-        await sync._broadcast("alice", "sender", deliver)
+    with caplog.at_level(logging.INFO, logger=sync.__name__):
+        await sync._broadcast("alice", "sender", deliver, user_id=1)
 
     assert sorted(delivered) == ["broken", "live", "signed-out"]
     assert registries.data == {"alice": {"sender": now, "live": now}, "bob": {"bobs-tab": now}}
     assert "could not update a tab" in caplog.text
+    assert "live sync: news of user 1 reached 1 of 3 tabs" in caplog.text
 
 
 async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
@@ -138,7 +139,7 @@ async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
         delivered.append(client)
         return True
 
-    sync.broadcast("alice", "sender", deliver)
+    sync.broadcast("alice", "sender", deliver, user_id=1)
     assert len(sync._IN_FLIGHT) == 1 and delivered == []
     release.set()
     await asyncio.gather(*sync._IN_FLIGHT)
@@ -154,7 +155,7 @@ async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monke
         registries.data["alice"][client] = now + 1  # its fresh sign-in registered it again
         return False  # while the delivery still saw it signed out
 
-    await sync._broadcast("alice", "sender", deliver)
+    await sync._broadcast("alice", "sender", deliver, user_id=1)
     assert registries.data["alice"] == {"returning": now + 1}
 
 

@@ -229,3 +229,26 @@ def test_limits_and_trusted_proxies_are_read_from_the_environment() -> None:
     assert (settings.max_sessions_per_user, settings.max_tabs_per_user, settings.event_rate) == (5, 3, 2.5)
     assert (settings.event_burst, settings.audit_retention_days, settings.dev_auth_allow_remote) == (4, 7, True)
     assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+def test_a_production_deployment_names_every_shared_service_it_lacks_one_line_each() -> None:
+    problems = settings_problems({"SMNB_DEPLOYMENT": "production", "DATABASE_URL": "sqlite:///smnb.db",
+                                  "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1"})
+    assert [problem.split(":", 1)[0] for problem in problems] == [
+        "REFLEX_ENV_MODE", "DATABASE_URL", "REFLEX_REDIS_URL", "SMNB_LINK_SECRET"]
+    assert "PostgreSQL" in problems[1] and all("\n" not in problem for problem in problems)
+
+
+def test_a_production_deployment_with_its_services_starts() -> None:
+    settings = load_settings({
+        "SMNB_DEPLOYMENT": "production", "REFLEX_ENV_MODE": "prod", "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
+        "DATABASE_URL": "postgresql://app@db:5432/smnb", "REFLEX_REDIS_URL": "redis://cache:6379/0",
+        "SMNB_LINK_SECRET": "x" * 32,
+    })
+    assert (settings.deployment, settings.production) == ("production", True)
+
+
+def test_a_local_deployment_is_the_default_and_other_names_are_refused() -> None:
+    assert load_settings({}).deployment == "local"
+    assert settings_problems({"SMNB_DEPLOYMENT": "cluster"}) == [
+        "SMNB_DEPLOYMENT: expected local or production, got 'cluster'"]

@@ -1,7 +1,10 @@
-"""Bare Reflex live sync: every tab links one shared state; a rename in one reaches the others.
+"""Bare Reflex, the floor the benchmarks measure the app against.
 
-The floor that `bench/sync.py` measures the app against: Reflex's own shared-state fan-out,
-with no identity, no database and no registry of ours.
+- `/`: every tab links one shared state; a rename in one reaches the others (`bench/sync.py`):
+  Reflex's own shared-state fan-out, with no identity, no database and no registry of ours.
+- `/sign-in`: a button whose event marks the tab signed in and redirects to `/home`, which
+  shows the protected content (`bench/signin.py`): one event round trip, a client-side
+  navigation and a render, with no identity provider, no token and no database.
 """
 
 import reflex as rx
@@ -29,6 +32,28 @@ class Room(rx.SharedState):
         self.name = str(form_data.get("name", ""))
 
 
+class Gate(rx.State):
+    """A tab's stand-in for signing in."""
+
+    signed_in: bool = False
+
+    @rx.event
+    def sign_in(self):
+        """Mark the tab signed in and go on to the protected page."""
+        self.signed_in = True
+        return rx.redirect("/home")
+
+
+def sign_in() -> rx.Component:
+    """The floor's sign-in: one button."""
+    return rx.button("Sign in", on_click=Gate.sign_in, data_testid="dev-sign-in-submit")
+
+
+def home() -> rx.Component:
+    """The floor's protected page: its content once the tab is signed in."""
+    return rx.cond(Gate.signed_in, rx.text("Welcome", data_testid="protected-content"), rx.text("Signed out"))
+
+
 def index() -> rx.Component:
     """The room: its name and a field to change it."""
     return rx.box(
@@ -43,3 +68,5 @@ def index() -> rx.Component:
 
 app = rx.App()
 app.add_page(index, route="/", on_load=Room.join)
+app.add_page(sign_in, route="/sign-in")
+app.add_page(home, route="/home")

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.providers.clerk.api import ClerkProfile, profile_from_user
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,11 @@ def clerk_webhook_routes(
         if isinstance(event, str):
             logger.info("ignored a Clerk webhook event of type %r", event)
             return _answer(200, "ignored")
-        return _answer(200, "applied" if await handle(event) else "already applied")
+        try:
+            applied = await handle(event)
+        except DatabaseUnavailable as exc:
+            logger.warning("could not apply a Clerk webhook delivery: the database is unavailable (%s)", exc.reason)
+            return _answer(503, "The database is unavailable; Svix delivers the event again later.")
+        return _answer(200, "applied" if applied else "already applied")
 
     return Starlette(routes=[Route(path, webhook, methods=["POST"])])

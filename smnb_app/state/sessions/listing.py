@@ -8,7 +8,6 @@ it re-reads its pages from the database.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import partial
 
@@ -18,6 +17,7 @@ from sqlmodel import Session
 from smnb_app.services.sessions import SessionError
 from smnb_app.services.sessions.views import decode_cursor
 from smnb_app.state.auth import AuthState
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions.patches import SessionsPatch, patched_rows
 from smnb_app.state.sessions.rows import (
@@ -30,7 +30,7 @@ from smnb_app.state.sessions.rows import (
 )
 from smnb_app.state.sessions.sync import SessionsLink
 
-logger = logging.getLogger(__name__)
+_LOAD_FAILED = "Your sessions could not be loaded. Reload the page to try again."
 
 
 class SessionsListing(rx.State, mixin=True):
@@ -64,7 +64,13 @@ class SessionsListing(rx.State, mixin=True):
         return partial(load_listing, user_id=user_id, status=status, pages=self._pages)
 
     async def _reload(self, user_id: int) -> None:
-        self._show(await run_db(self._listing_reader(user_id)), user_id)
+        try:
+            listing = await run_db(self._listing_reader(user_id))
+        except Exception as exc:
+            # The tab keeps what it shows; the next token, change or click tries again.
+            self.error = report_failure("could not read a tab's sessions", exc, _LOAD_FAILED)
+            return
+        self._show(listing, user_id)
 
     @rx.event
     async def ensure_loaded(self):
@@ -110,11 +116,7 @@ class SessionsListing(rx.State, mixin=True):
             user_id: The tab's verified user.
         """
         if self.loaded and self._loaded_for == user_id:
-            try:
-                await self._reload(user_id)
-            except Exception:
-                # The next token or change tries again; the tab keeps what it shows.
-                logger.exception("could not re-read a tab's sessions")
+            await self._reload(user_id)
 
     @rx.event
     async def set_filter(self, status_filter: str | list[str]):
@@ -152,6 +154,8 @@ class SessionsListing(rx.State, mixin=True):
             page = await run_db(lambda db: load_page(db, user_id=user_id, status=status, cursor=cursor))
         except SessionError as exc:
             self.error = str(exc)
+        except Exception as exc:
+            self.error = report_failure("could not read more sessions", exc, _LOAD_FAILED)
         else:
             self.sessions = [*self.sessions, *page.rows]
             self._cursor = page.next_cursor

@@ -10,7 +10,6 @@ per change, however many tabs the user has open.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
@@ -22,6 +21,7 @@ from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
 from smnb_app.settings import get_settings
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions.listing import SessionsListing
 from smnb_app.state.sessions.panels import SessionsPanels
@@ -29,7 +29,6 @@ from smnb_app.state.sessions.patches import SessionsPatch
 from smnb_app.state.sessions.rows import row_from_view, session_ref, setting_key, setting_value
 from smnb_app.state.sessions.sync import broadcast, link_token, user_scoped
 
-logger = logging.getLogger(__name__)
 _UNEXPECTED = "Something went wrong. Reload the page to see your sessions, then try again."
 
 
@@ -86,12 +85,11 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             if then is not None:
                 then()
             await self._take_patch(patch)
-            broadcast(patch.token, self.router.session.client_token, partial(_deliver, patch=patch))
+            broadcast(patch.token, self.router.session.client_token, partial(_deliver, patch=patch), user_id=user_id)
         except svc.SessionError as exc:
             self.error = str(exc)
-        except Exception:
-            logger.exception("session action failed")
-            self.error = _UNEXPECTED
+        except Exception as exc:
+            self.error = report_failure("session action failed", exc, _UNEXPECTED)
         finally:
             self.busy = ""
 

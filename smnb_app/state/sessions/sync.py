@@ -31,6 +31,7 @@ from reflex.state import BaseState
 
 from smnb_app.services.sessions import SessionsTally, StatusCounts, tally_sessions
 from smnb_app.settings import get_settings
+from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import get_link_secret, run_db
 
 logger = logging.getLogger(__name__)
@@ -177,9 +178,9 @@ async def catch_up(state: BaseState, user_id: int) -> None:
     link = await state.get_state(SessionsLink)
     try:
         tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()))
-    except Exception:
+    except Exception as exc:
         # Signing in must not fail for the counts; the next token or change brings them.
-        logger.exception("could not count the user's sessions")
+        report_failure("could not count the user's sessions", exc)
         return
     if tally.version == link._version and link._tally_ns:
         return
@@ -211,15 +212,16 @@ def register_tab(tabs: dict[str, int], *, client: str, now_ms: int, limit: int) 
                 del tabs[stale]
 
 
-def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
+def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]], *, user_id: int) -> None:
     """Deliver a change to every other tab in a user's registry, in the background.
 
     Args:
         token: The user's link token.
         sender: The client token of the acting tab (it already shows the change).
         deliver: Applies the change to one tab; False when that tab is no longer the user's.
+        user_id: The user, for the log.
     """
-    task = asyncio.create_task(_broadcast(token, sender, deliver))
+    task = asyncio.create_task(_broadcast(token, sender, deliver, user_id=user_id))
     _IN_FLIGHT.add(task)
     task.add_done_callback(_IN_FLIGHT.discard)
 
@@ -232,7 +234,7 @@ async def reach_tabs(user_id: int, deliver: Callable[[str], Awaitable[bool]], *,
         deliver: Applies the news to one tab; False when that tab is no longer the user's.
         sender: The client token of a tab to leave out (the acting one, whose state is locked).
     """
-    await _broadcast(link_token(user_id), sender, deliver)
+    await _broadcast(link_token(user_id), sender, deliver, user_id=user_id)
 
 
 def stale_after_ms() -> int:
@@ -252,7 +254,7 @@ async def _read_tabs(token: str) -> dict[str, int]:
     return dict((await root.get_state(SessionsTabs))._tabs)
 
 
-async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]) -> None:
+async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]], *, user_id: int) -> None:
     oldest = _now_ms() - stale_after_ms()
     registered = await _read_tabs(token)
     silent = {client for client, seen in registered.items() if seen < oldest}
@@ -262,6 +264,10 @@ async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable
         if isinstance(result, BaseException):
             logger.error("could not update a tab", exc_info=result)
     gone = silent | {client for client, result in zip(targets, results, strict=True) if result is not True}
+    if targets:
+        # One line per change: which instance sent it, and to how many tabs (on any instance).
+        logger.info("live sync: news of user %d reached %d of %d tabs", user_id, len(targets) - len(gone - silent),
+                    len(targets))
 
     def forget(tabs: dict[str, int]) -> None:
         for client in gone:

@@ -1,0 +1,128 @@
+"""How long a dev sign-in takes, from the click on "Sign in" to the protected content, in the page.
+
+Run with `.venv/bin/python bench/signin.py` (starts the app in production mode in a temporary
+directory, like the browser tests, and bare Reflex beside it; set REFLEX_REDIS_URL for Redis and
+several workers). In each of RUNS fresh browser contexts it opens /sign-in?next=/dashboard,
+fills the dev form and clicks, and reads in-page clocks (`performance.timeOrigin + now()`):
+
+- `provider`: the click to the end of the dev provider's last HTTP answer (the token);
+- `to_server`: that answer to the websocket frame carrying the token to the server;
+- `server`: that frame to the server's first reply after it (verification, the user's upsert,
+  the tab's registration and counts);
+- `render`: that reply to the protected content on screen (the redirect and its first render).
+
+The floor, in the same run: bare Reflex's `/sign-in` (`bench/floor_app`): a click whose event
+sets a var and redirects to a page that shows the content, with no provider, token or database.
+Prints the median of each stage and the last line `signin_p50_ms=.. signin_max_ms=..
+floor_p50_ms=..`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Browser, expect, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.floor import start_floor  # noqa: E402
+from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
+from tests.e2e.helpers import unique_email  # noqa: E402
+
+RUNS = 20
+STAGES = ("provider", "to_server", "server", "render")
+# In-page clocks: the click, the provider's answers, the token's frame, the server's next frame,
+# and the protected content's appearance.
+CLOCKS_SCRIPT = """
+const now = () => performance.timeOrigin + performance.now();
+window.__t = {};
+document.addEventListener('click', () => { window.__t.click ??= now(); }, true);
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.name.includes('/dev-auth/')) window.__t.provider = performance.timeOrigin + entry.responseEnd;
+  }
+}).observe({type: 'resource', buffered: true});
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('open', () => { window.__t.open = now(); });
+    this.addEventListener('message', () => {
+      if (window.__t.token && !window.__t.reply) window.__t.reply = now();
+    });
+  }
+  send(data) {
+    if (typeof data === 'string' && data.includes('set_session_token') && !data.includes('"payload":{"token":""}')
+        && window.__t.click) window.__t.token ??= now();
+    return super.send(data);
+  }
+};
+new MutationObserver(() => {
+  if (!window.__t.shown && document.querySelector('[data-testid="protected-content"]')) window.__t.shown = now();
+}).observe(document, {subtree: true, childList: true});
+"""
+
+
+def sign_in_once(browser: Browser, url: str, floor: bool) -> dict[str, float]:
+    """One sign-in in a fresh context; the in-page clocks it left."""
+    context = browser.new_context(base_url=url)
+    context.add_init_script(CLOCKS_SCRIPT)
+    page = context.new_page()
+    page.goto("/sign-in" if floor else "/sign-in?next=/dashboard")
+    page.wait_for_function("() => window.__t.open !== undefined")
+    if not floor:
+        expect(page.get_by_test_id("page-loaded")).to_be_attached()
+        page.get_by_test_id("dev-sign-in-email").fill(unique_email("bench"))
+        page.get_by_test_id("dev-sign-in-name").fill("Bench")
+    page.get_by_test_id("dev-sign-in-submit").click()
+    expect(page.get_by_test_id("protected-content")).to_be_visible(timeout=15_000)
+    clocks = page.evaluate("() => window.__t")
+    context.close()
+    return clocks
+
+
+def stages(clocks: dict[str, float]) -> dict[str, float]:
+    """The stage durations of one sign-in, in ms."""
+    return {
+        "provider": clocks["provider"] - clocks["click"],
+        "to_server": clocks["token"] - clocks["provider"],
+        "server": clocks["reply"] - clocks["token"],
+        "render": clocks["shown"] - clocks["reply"],
+    }
+
+
+def measure(browser: Browser, url: str, floor: bool) -> list[dict[str, float]]:
+    """RUNS sign-ins (after one warm-up); each one's clocks."""
+    sign_in_once(browser, url, floor)
+    return [sign_in_once(browser, url, floor) for _ in range(RUNS)]
+
+
+def main() -> None:
+    """Sign in RUNS times to the app and to bare Reflex; print the stages and the last line."""
+    with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir:
+        floor_server = start_floor(Path(workdir) / "floor")
+        app_server = start_app(Path(workdir))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+                floor = measure(browser, floor_server.url, floor=True)
+                app = measure(browser, app_server.url, floor=False)
+                browser.close()
+        finally:
+            floor_server.stop()
+            app_server.stop()
+    totals = [clocks["shown"] - clocks["click"] for clocks in app]
+    floor_totals = [clocks["shown"] - clocks["click"] for clocks in floor]
+    per_stage = [stages(clocks) for clocks in app]
+    for stage in STAGES:
+        values = [run[stage] for run in per_stage]
+        print(f"stage={stage} p50_ms={statistics.median(values):.0f} max_ms={max(values):.0f}")
+    print(f"signin_p50_ms={statistics.median(totals):.0f} signin_max_ms={max(totals):.0f}"
+          f" floor_p50_ms={statistics.median(floor_totals):.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Faults on the production shape (nginx, two instances, PostgreSQL, Redis), as `make serve` runs it.
+
+Where a tab's websocket lives is read from the instances' own logs: each logs "tab <tag> signed
+in" for the tabs whose sign-in it handled, and "live sync: news of user N reached k of n tabs"
+for every change it sent out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import closing
+
+import httpx
+import psycopg2
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import PageErrors, page_opener
+from tests.e2e.helpers import eventually, unique_email
+from tests.e2e.production import ShapeUnderTest
+from tests.e2e.session_pages import open_sessions, rename, row
+from tests.e2e.workers import client_token
+
+RECONNECTED_WITHIN_MS = 5_000
+# When each of the page's websockets opened (in-page clock): a reconnect is the second.
+SOCKET_OPENS_SCRIPT = """
+window.__socketOpens = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('open', () => window.__socketOpens.push(performance.timeOrigin + performance.now()));
+  }
+};
+"""
+OUTAGE_S = 10
+# Devices opened until nginx puts one on the other instance (it alternates, so two suffice).
+MAX_DEVICES = 6
+
+
+@pytest.fixture
+def shape_page(browser: Browser, page_errors: PageErrors, production_shape: ShapeUnderTest) -> Iterator:
+    """Opens pages of the production shape in fresh browser contexts."""
+    with page_opener(browser, page_errors, production_shape.url) as open_page:
+        yield open_page
+
+
+def tag(page: Page) -> str:
+    """The tab's name in the instances' logs (see `tab_tag`)."""
+    return hashlib.sha256(client_token(page).encode()).hexdigest()[:12]
+
+
+def first_session(page: Page) -> int:
+    return int(page.get_by_test_id("session-row").first.get_attribute("data-session-id"))
+
+
+def stored_name(shape: ShapeUnderTest, session_id: int) -> str:
+    """A session's name as PostgreSQL has it."""
+    with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sessions WHERE id = %s", (session_id,))
+        return cursor.fetchone()[0]
+
+
+def sync_lines(shape: ShapeUnderTest, instance: int, offsets: tuple[int, ...]) -> list[str]:
+    """The live-sync lines one instance logged since `offsets`: one per change it sent out."""
+    return shape.servers[instance].lines_since(offsets[instance], "live sync: news of user")
+
+
+def devices_on_both_instances(shape_page, shape: ShapeUnderTest, email: str) -> tuple[Page, int, Page, int]:
+    """Two devices of one user whose websockets live on different instances, and those instances."""
+    offsets = shape.log_size()
+    first = shape_page()
+    open_sessions(first, email=email, name="Iris")
+    home = shape.instance_of_tab(tag(first), offsets)
+    for _ in range(MAX_DEVICES):
+        device = shape_page()
+        open_sessions(device, email=email, name="Iris")
+        where = shape.instance_of_tab(tag(device), offsets)
+        if where is not None and where != home:
+            return first, home, device, where
+    raise AssertionError(f"nginx sent {MAX_DEVICES} devices to one instance")
+
+
+def test_pages_and_assets_from_nginx_carry_the_apps_security_headers(production_shape):
+    for path in ("/", "/sessions", "/favicon.ico"):
+        response = httpx.get(production_shape.url + path, timeout=10)
+        assert response.status_code == 200, path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert (response.headers["x-frame-options"], response.headers["x-content-type-options"]) == ("DENY", "nosniff")
+
+
+def test_live_sync_and_sign_out_reach_a_device_on_the_other_instance(shape_page, production_shape):
+    first, home, device, away = devices_on_both_instances(shape_page, production_shape, unique_email("iris"))
+    session_id = first_session(first)
+    offsets = production_shape.log_size()
+
+    rename(first, session_id, "Renamed across instances")
+
+    expect(row(device, session_id).get_by_test_id("session-name")).to_have_text("Renamed across instances")
+    # The line is written once every delivery returned, just after the device showed it.
+    eventually(lambda: any("reached 1 of 1 tabs" in line for line in sync_lines(production_shape, home, offsets)),
+               True)
+    assert not sync_lines(production_shape, away, offsets)
+
+    first.goto("/dashboard")
+    first.get_by_test_id("sign-out-everywhere").click()
+
+    expect(device.get_by_test_id("sign-in-prompt")).to_be_visible()
+    expect(device.get_by_test_id("protected-content")).to_have_count(0)
+    eventually(lambda: len(sync_lines(production_shape, home, offsets)) >= 2, True)
+
+
+def test_database_outage_says_try_again_changes_nothing_and_heals_without_a_restart(shape_page, production_shape):
+    page = shape_page()
+    open_sessions(page, email=unique_email("olga"), name="Olga")
+    session_id = first_session(page)
+    before = stored_name(production_shape, session_id)
+    newcomer = shape_page()
+    token_requests: list[str] = []
+    newcomer.on("request", lambda request: "/dev-auth/tokens" in request.url and token_requests.append(request.url))
+    newcomer.goto("/sign-in")
+    cut_at = page.evaluate("() => performance.now()")
+    production_shape.database_proxy.cut()
+    try:
+        rename(page, session_id, "Written during the outage")
+        expect(page.get_by_test_id("session-error")).to_contain_text("unavailable right now")
+        expect(page.get_by_test_id("protected-content")).to_be_visible()
+
+        newcomer.get_by_test_id("dev-sign-in-email").fill(unique_email("nina"))
+        newcomer.get_by_test_id("dev-sign-in-name").fill("Nina")
+        newcomer.get_by_test_id("dev-sign-in-submit").click()
+        expect(newcomer.get_by_test_id("auth-error")).to_contain_text("unavailable right now")
+        requests_at_refusal = len(token_requests)
+        # The outage lasts its full 10 s: what the tabs do meanwhile is part of the test.
+        page.wait_for_timeout(max(0.0, OUTAGE_S * 1000 - (page.evaluate("() => performance.now()") - cut_at)))
+        expect(newcomer.get_by_test_id("auth-error")).to_contain_text("unavailable right now")
+        assert len(token_requests) <= requests_at_refusal + 1, "the refused sign-in kept asking for tokens"
+    finally:
+        production_shape.database_proxy.restore()
+
+    assert stored_name(production_shape, session_id) == before
+    expect(page.get_by_test_id("protected-content")).to_be_visible()
+    page.get_by_test_id("dismiss-error").click()
+    rename(page, session_id, "Written after the outage")
+    expect(row(page, session_id).get_by_test_id("session-name")).to_have_text("Written after the outage")
+    assert stored_name(production_shape, session_id) == "Written after the outage"
+    # The newcomer's sign-in at the provider stands: its next token signs the tab in.
+    newcomer.goto("/dashboard")
+    expect(newcomer.get_by_test_id("protected-content")).to_be_visible()
+
+
+def test_tabs_of_a_killed_instance_reconnect_to_the_survivor_still_signed_in(shape_page, production_shape):
+    offsets = production_shape.log_size()
+    page = shape_page()
+    page.add_init_script(SOCKET_OPENS_SCRIPT)
+    open_sessions(page, email=unique_email("kit"), name="Kit")
+    victim = production_shape.shape.instances[production_shape.instance_of_tab(tag(page), offsets)]
+    page.get_by_test_id("new-session-button").click()
+    expect(page.get_by_test_id("session-row")).to_have_count(2)
+    older = int(page.get_by_test_id("session-row").nth(1).get_attribute("data-session-id"))
+
+    try:
+        killed_at = page.evaluate("() => performance.timeOrigin + performance.now()")
+        victim.kill()
+        page.wait_for_function("() => window.__socketOpens.length >= 2", timeout=2 * RECONNECTED_WITHIN_MS)
+        latency_ms = page.evaluate("() => window.__socketOpens[1]") - killed_at
+        assert latency_ms < RECONNECTED_WITHIN_MS, f"the tab reconnected after {latency_ms:.0f} ms"
+
+        rename(page, older, "Renamed after the crash")
+        expect(row(page, older).get_by_test_id("session-name")).to_have_text("Renamed after the crash")
+        expect(page.get_by_test_id("sign-in-prompt")).to_have_count(0)
+        page.reload()
+        expect(page.get_by_test_id("session-row")).to_have_count(2)
+        expect(row(page, older).get_by_test_id("session-name")).to_have_text("Renamed after the crash")
+    finally:
+        production_shape.shape.start_instance(victim)
