@@ -52,4 +52,5 @@ bench: setup browser
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/fuzz_tokens.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/signin.py
 	$(BIN)/python bench/revocation.py

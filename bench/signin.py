@@ -5,11 +5,13 @@ directory, like the browser tests, and bare Reflex beside it; set REFLEX_REDIS_U
 several workers). In each of RUNS fresh browser contexts it opens /sign-in?next=/dashboard,
 fills the dev form and clicks, and reads in-page clocks (`performance.timeOrigin + now()`):
 
-- `provider`: the click to the end of the dev provider's last HTTP answer (the token);
+- `click`: the click to the first request to the dev provider (the page's own work);
+- `provider`: that request to the end of the provider's last HTTP answer (the token);
 - `to_server`: that answer to the websocket frame carrying the token to the server;
 - `server`: that frame to the server's first reply after it (verification, the user's upsert,
   the tab's registration and counts);
-- `render`: that reply to the protected content on screen (the redirect and its first render).
+- `redirect`: that reply to the navigation to the next page;
+- `render`: the navigation to the protected content on screen.
 
 The floor, in the same run: bare Reflex's `/sign-in` (`bench/floor_app`): a click whose event
 sets a var and redirects to a page that shows the content, with no provider, token or database.
@@ -33,16 +35,18 @@ from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noq
 from tests.e2e.helpers import unique_email  # noqa: E402
 
 RUNS = 20
-STAGES = ("provider", "to_server", "server", "render")
+STAGES = ("click", "provider", "to_server", "server", "redirect", "render")
 # In-page clocks: the click, the provider's answers, the token's frame, the server's next frame,
-# and the protected content's appearance.
+# the navigation, and the protected content's appearance.
 CLOCKS_SCRIPT = """
 const now = () => performance.timeOrigin + performance.now();
 window.__t = {};
 document.addEventListener('click', () => { window.__t.click ??= now(); }, true);
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    if (entry.name.includes('/dev-auth/')) window.__t.provider = performance.timeOrigin + entry.responseEnd;
+    if (!/\/dev-auth\/(sign-in|tokens)$/.test(new URL(entry.name).pathname)) continue;
+    (window.__t.provider ??= []).push(
+      [performance.timeOrigin + entry.startTime, performance.timeOrigin + entry.responseEnd]);
   }
 }).observe({type: 'resource', buffered: true});
 const NativeWebSocket = window.WebSocket;
@@ -51,7 +55,7 @@ window.WebSocket = class extends NativeWebSocket {
     super(...args);
     this.addEventListener('open', () => { window.__t.open = now(); });
     this.addEventListener('message', () => {
-      if (window.__t.token && !window.__t.reply) window.__t.reply = now();
+      if (window.__t.token) window.__t.reply ??= now();
     });
   }
   send(data) {
@@ -60,6 +64,13 @@ window.WebSocket = class extends NativeWebSocket {
     return super.send(data);
   }
 };
+for (const method of ['pushState', 'replaceState']) {
+  const native = history[method].bind(history);
+  history[method] = (...args) => {
+    if (window.__t.reply && !window.__t.navigated) window.__t.navigated = now();
+    return native(...args);
+  };
+}
 new MutationObserver(() => {
   if (!window.__t.shown && document.querySelector('[data-testid="protected-content"]')) window.__t.shown = now();
 }).observe(document, {subtree: true, childList: true});
@@ -84,13 +95,17 @@ def sign_in_once(browser: Browser, url: str, floor: bool) -> dict[str, float]:
     return clocks
 
 
-def stages(clocks: dict[str, float]) -> dict[str, float]:
+def stages(clocks: dict) -> dict[str, float]:
     """The stage durations of one sign-in, in ms."""
+    before_token = [(start, end) for start, end in clocks["provider"] if end <= clocks["token"]]
+    request, answered = min(start for start, _ in before_token), max(end for _, end in before_token)
     return {
-        "provider": clocks["provider"] - clocks["click"],
-        "to_server": clocks["token"] - clocks["provider"],
+        "click": request - clocks["click"],
+        "provider": answered - request,
+        "to_server": clocks["token"] - answered,
         "server": clocks["reply"] - clocks["token"],
-        "render": clocks["shown"] - clocks["reply"],
+        "redirect": clocks["navigated"] - clocks["reply"],
+        "render": clocks["shown"] - clocks["navigated"],
     }
 
 

@@ -48,7 +48,7 @@ for warning in start_up_warnings(settings, get_app_origins()):
     logging.getLogger(__name__).warning(warning)
 app_wraps = {
     (3, "TokenBridge"): lambda _: rx.fragment(
-        token_bridge(AuthState.set_session_token, AuthState.dev_sign_in_started, AuthState.dev_sign_in_failed)
+        token_bridge(AuthState.set_session_token, AuthState.dev_sign_in_failed)
     )
 }
 if settings.auth_provider == "clerk":

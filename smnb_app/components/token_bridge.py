@@ -20,14 +20,11 @@ SUBMIT_DEV_SIGN_IN = rx.call_function(
 )
 
 
-def token_bridge(
-    on_token: rx.EventHandler, on_sign_in_start: rx.EventHandler, on_sign_in_error: rx.EventHandler
-) -> rx.Component:
+def token_bridge(on_token: rx.EventHandler, on_sign_in_error: rx.EventHandler) -> rx.Component:
     """The bridge of the configured identity provider.
 
     Args:
         on_token: Receives each fresh session token, or "" on sign-out.
-        on_sign_in_start: Told when the dev sign-in form goes to the provider.
         on_sign_in_error: Receives the dev provider's refusal of a sign-in.
 
     Returns:
@@ -40,6 +37,5 @@ def token_bridge(
         issuer_url=settings.backend_url + DEV_ISSUER_PATH,
         connection_id=rx.State.router.session.session_id,
         on_token=on_token,
-        on_sign_in_start=on_sign_in_start,
         on_sign_in_error=on_sign_in_error,
     )

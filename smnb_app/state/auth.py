@@ -37,7 +37,6 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
     user: AuthUser | None = None
     clerk_user: ClerkUser | None = None
     auth_error: str = ""
-    sign_in_pending: bool = False
 
     _token_digest: str = ""
     _claims: dict = {}
@@ -78,7 +77,6 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
             record_later(audit_event(self, "sign_out", user_id=self._user_id, sid=self._claims.get("sid")))
         self._drop()
         self.is_loading = False
-        self.sign_in_pending = False
         return self._sign_in_redirect()
 
     @rx.event
@@ -123,7 +121,6 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         self._drop()
         self.auth_error = message
         self.is_loading = False
-        self.sign_in_pending = False
 
     def _show(self, user: AuthUser) -> None:
         """Show the signed-in user's profile as stored now."""
@@ -162,7 +159,6 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         self._show(user)
         self.auth_error = ""
         self.is_loading = False
-        self.sign_in_pending = False
         self._token_digest = digest
         self._user_id = user.id
         self._expires_at = float(claims.exp)

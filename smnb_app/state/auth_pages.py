@@ -44,12 +44,6 @@ class AuthPages(rx.State, mixin=True):
         return rx.redirect(SIGN_IN_PATH)
 
     @rx.event
-    def dev_sign_in_started(self):
-        """The dev sign-in form was sent to the provider: show the button busy."""
-        self.auth_error = ""
-        self.sign_in_pending = True
-
-    @rx.event
     def dev_sign_in_failed(self, error: str):
         """Show the dev provider's refusal of a sign-in; success continues in `set_session_token`.
 
@@ -58,4 +52,3 @@ class AuthPages(rx.State, mixin=True):
         """
         shown = error[:MAX_ERROR_LENGTH] if isinstance(error, str) and error else ""
         self.auth_error = shown or "Sign-in failed. Try again."
-        self.sign_in_pending = False

@@ -24,7 +24,7 @@ BROWSER_EVENTS: dict[type[State], tuple[str, ...]] = {
     OnLoadInternalState: ("on_load_internal",),
     UpdateVarsInternalState: ("update_vars_internal",),
     FrontendEventExceptionState: ("handle_frontend_exception",),
-    AuthState: ("set_session_token", "check_access", "sign_out", "dev_sign_in_started", "dev_sign_in_failed"),
+    AuthState: ("set_session_token", "check_access", "sign_out", "dev_sign_in_failed"),
     EventGuardState: ("dismiss_too_fast",),
     FailureState: ("dismiss_failure",),
     SignInsState: ("load_sign_ins",),

@@ -15,7 +15,7 @@ CALLABLE = {
     "state.hydrate", "state.hydrate_and_load", "on_load_internal_state.on_load_internal",
     "update_vars_internal_state.update_vars_internal", "frontend_event_exception_state.handle_frontend_exception",
     "auth_state.set_session_token", "auth_state.check_access", "auth_state.sign_out",
-    "auth_state.dev_sign_in_started", "auth_state.dev_sign_in_failed",
+    "auth_state.dev_sign_in_failed",
     "event_guard_state.dismiss_too_fast", "failure_state.dismiss_failure", "sign_ins_state.load_sign_ins",
     "account_state.sign_out_everywhere", "account_state.ask_delete", "account_state.cancel_delete",
     "account_state.delete_account", "account_state.download_my_data",

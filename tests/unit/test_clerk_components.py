@@ -33,7 +33,7 @@ from tests.e2e.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API
 from tests.support.settings import publishable_key
 
 ROOT = Path(__file__).resolve().parents[2]
-BRIDGE_EVENTS = (AuthState.set_session_token, AuthState.dev_sign_in_started, AuthState.dev_sign_in_failed)
+BRIDGE_EVENTS = (AuthState.set_session_token, AuthState.dev_sign_in_failed)
 KEY = publishable_key("clerk.example.com")
 JS_URL = "https://cdn.example.com/clerk-js/clerk.browser.js"
 UI_URL = "https://ui.example.com/clerk-ui/ui.browser.js"

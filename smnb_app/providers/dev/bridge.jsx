@@ -26,13 +26,13 @@ const postJson = async (url, body) => {
   return { ok: response.ok, status: response.status, data };
 };
 
-export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInStart, onSignInError }) {
+export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInError }) {
   const onTokenRef = useRef(onToken);
   onTokenRef.current = onToken;
   const refreshRef = useRef(() => {});
   const connectionRef = useRef(null);
   const formEvents = useRef(null);
-  formEvents.current = { onSignInStart, onSignInError };
+  formEvents.current = { onSignInError };
 
   useEffect(() => {
     let timer = null;
@@ -77,10 +77,16 @@ export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInStart
         }
         return;
       }
-      send(result.data.token);
-      // Refresh well before expiry, as Clerk does (every ~50 s for 60 s tokens).
-      const refreshInMs = Math.max(1000, (result.data.expires_in * 1000 * 5) / 6);
-      timer = window.setTimeout(refresh, refreshInMs);
+      deliver(result.data);
+    };
+
+    // A fresh token to the server, and the next refresh well before it expires, as Clerk does
+    // (every ~50 s for 60 s tokens).
+    const deliver = ({ token, expires_in: expiresIn }) => {
+      clearTimer();
+      lastFetch = Date.now();
+      send(token);
+      timer = window.setTimeout(refresh, Math.max(1000, (expiresIn * 1000 * 5) / 6));
     };
 
     const onFocus = () => {
@@ -106,8 +112,9 @@ export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInStart
         CREDENTIAL_KEY,
         JSON.stringify({ session_id: result.data.session_id, secret: result.data.secret }),
       );
+      // The sign-in's answer carries the first token: no second request before the server has it.
+      deliver(result.data);
       channel.postMessage("signed-in");
-      await refresh();
       return "";
     };
 
@@ -116,10 +123,17 @@ export function DevTokenBridge({ issuerUrl, connectionId, onToken, onSignInStart
       signIn,
       // The sign-in form goes straight to the provider; the server hears the outcome (a
       // token, or the provider's refusal), not the form.
+      // The button shows the request in flight itself: telling the server first would put a
+      // round trip in front of the token, which the server then waits for.
       submitSignIn: async (form) => {
         const data = new FormData(form);
-        formEvents.current.onSignInStart?.();
+        const button = form.querySelector('[type="submit"]');
+        button?.setAttribute("disabled", "");
+        button?.setAttribute("aria-busy", "true");
         const error = await signIn(String(data.get("email") ?? "").trim(), String(data.get("name") ?? "").trim());
+        // The provider answered: the server's verdict (a redirect, or its refusal) follows.
+        button?.removeAttribute("aria-busy");
+        button?.removeAttribute("disabled");
         if (error) formEvents.current.onSignInError?.(error);
       },
       signOut: async () => {

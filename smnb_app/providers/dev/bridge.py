@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex.event import no_args_event_spec, passthrough_event_spec
+from reflex.event import passthrough_event_spec
 
 
 class DevTokenBridge(rx.Component):
@@ -15,5 +15,4 @@ class DevTokenBridge(rx.Component):
     issuer_url: rx.Var[str]
     connection_id: rx.Var[str]
     on_token: rx.EventHandler[passthrough_event_spec(str)]
-    on_sign_in_start: rx.EventHandler[no_args_event_spec]
     on_sign_in_error: rx.EventHandler[passthrough_event_spec(str)]
