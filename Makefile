@@ -42,7 +42,7 @@ frontend: setup
 test: setup browser frontend nginx
 	@scripts/test.sh
 
-unit: setup frontend
+unit: setup frontend nginx
 	$(BIN)/python -m pytest tests/unit -q
 
 e2e: setup browser nginx
