@@ -37,13 +37,17 @@ AUTH_EVENT_KINDS: tuple[str, ...] = (
 AUTH_EVENT_ONCE_PER_SID_WHERE = "kind IN ('sign_in', 'sign_out') AND sid IS NOT NULL"
 
 
-def epoch_ms() -> int:
-    """Return the current time in epoch milliseconds.
+def epoch_ms(now_ms: int | None = None) -> int:
+    """Return the current time in epoch milliseconds, or the time a caller pinned.
+
+    Args:
+        now_ms: A time the caller fixed (tests, one instant shared by several writes); the
+            clock when None.
 
     Returns:
         Milliseconds since 1970-01-01T00:00:00Z.
     """
-    return time.time_ns() // 1_000_000
+    return time.time_ns() // 1_000_000 if now_ms is None else now_ms
 
 
 class User(SQLModel, table=True):

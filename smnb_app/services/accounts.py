@@ -89,7 +89,7 @@ def delete_account(
     identities = [token_identifier] if token_identifier else []
     with db.begin():
         add_revocations(db, sids=ended_sids, token_identifiers=identities, reason="account_deleted",
-                        now_ms=epoch_ms() if now_ms is None else now_ms)
+                        now_ms=epoch_ms(now_ms))
         return delete_user_in(db, user_id=user_id)
 
 
@@ -118,7 +118,7 @@ def export_account(*, db: Session, user_id: int, now_ms: int | None = None) -> d
         ).scalars().all()
         return {
             "format": EXPORT_FORMAT,
-            "exported_at": epoch_ms() if now_ms is None else now_ms,
+            "exported_at": epoch_ms(now_ms),
             "user": auth_user(user).to_dict(),
             "sessions": [session_view(row).to_dict() for row in sessions],
             "sign_ins": [

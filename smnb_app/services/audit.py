@@ -90,7 +90,7 @@ def record_event(*, db: Session, event: AuditEvent, now_ms: int | None = None) -
         True when a row was written, False when the session's event was already recorded.
     """
     with db.begin():
-        return record_event_in(db, event=event, now_ms=epoch_ms() if now_ms is None else now_ms)
+        return record_event_in(db, event=event, now_ms=epoch_ms(now_ms))
 
 
 def record_event_in(db: Session, *, event: AuditEvent, now_ms: int) -> bool:

@@ -63,7 +63,7 @@ def apply_profile_event(
     Returns:
         The outcome; `user` is set when the stored profile changed.
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     with db.begin():
         if not _claim(db, delivery_id, event_type, now):
             return EventOutcome(applied=False)
@@ -89,7 +89,7 @@ def apply_user_deleted(
     Returns:
         The outcome; `user_id` is the deleted user's former id, when they were known here.
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     with db.begin():
         if not _claim(db, delivery_id, "user.deleted", now):
             return EventOutcome(applied=False)
@@ -116,7 +116,7 @@ def apply_session_ended(
     Returns:
         The outcome; `user_id` is the session's user, when known here.
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     with db.begin():
         if not _claim(db, delivery_id, event_type, now):
             return EventOutcome(applied=False)
@@ -134,6 +134,6 @@ def purge_deliveries(*, db: Session, now_ms: int | None = None) -> int:
     Returns:
         How many were forgotten.
     """
-    cutoff = (epoch_ms() if now_ms is None else now_ms) - DELIVERY_KEEP_MS
+    cutoff = epoch_ms(now_ms) - DELIVERY_KEEP_MS
     with db.begin():
         return db.exec(delete(WebhookDelivery).where(WebhookDelivery.received_at < cutoff)).rowcount

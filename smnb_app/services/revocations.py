@@ -76,7 +76,7 @@ def revoke(
     """
     with db.begin():
         add_revocations(db, sids=sids, token_identifiers=token_identifiers, reason=reason,
-                        now_ms=epoch_ms() if now_ms is None else now_ms)
+                        now_ms=epoch_ms(now_ms))
 
 
 def is_revoked(*, db: Session, sid: str, token_identifier: str) -> bool:
@@ -122,6 +122,6 @@ def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:
     Returns:
         How many were deleted.
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     with db.begin():
         return db.exec(delete(_TABLE).where(_TABLE.c.keep_until < now)).rowcount

@@ -36,7 +36,7 @@ def sign_in(
     Returns:
         The user, committed; None when the token must be refused (nothing was written).
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     try:
         with db.begin():
             user = upsert_user_in(db, identity=identity, now_ms=now)

@@ -199,7 +199,7 @@ def upsert_user(*, db: Session, identity: Identity, now_ms: int | None = None) -
     Returns:
         The user after the upsert, committed.
     """
-    now = epoch_ms() if now_ms is None else now_ms
+    now = epoch_ms(now_ms)
     with db.begin():
         return upsert_user_in(db, identity=identity, now_ms=now)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
+from smnb_app.db import epoch_ms
 from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.services.audit import purge_events
 from smnb_app.services.provider_events import purge_deliveries
@@ -34,7 +34,7 @@ async def purge_expired_records() -> None:
 async def purge_once() -> None:
     """Delete every record past its time, one kind after another."""
     days = get_settings().audit_retention_days
-    cutoff = time.time_ns() // 1_000_000 - days * _DAY_MS
+    cutoff = epoch_ms() - days * _DAY_MS
     purges = {
         f"audit events older than {days} days": lambda db: purge_events(db=db, older_than_ms=cutoff),
         "expired revocations": lambda db: purge_revocations(db=db),

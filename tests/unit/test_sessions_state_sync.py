@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from smnb_app.db import epoch_ms
 from smnb_app.secure_files import UnsafeFileError
 from smnb_app.state import runtime
 from smnb_app.state.sessions import sync
@@ -104,7 +105,7 @@ class FakeRegistries:
 
 
 async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(monkeypatch, caplog) -> None:
-    now = sync._now_ms()
+    now = epoch_ms()
     closed = now - sync.STALE_AFTER_MS - 1
     registries = FakeRegistries(
         alice={"sender": now, "live": now, "signed-out": now, "broken": now, "closed": closed},
@@ -129,7 +130,7 @@ async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(
 
 
 async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
-    registries = FakeRegistries(alice={"other": sync._now_ms()})
+    registries = FakeRegistries(alice={"other": epoch_ms()})
     registries.install(monkeypatch)
     release = asyncio.Event()
     delivered: list[str] = []
@@ -147,7 +148,7 @@ async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
 
 
 async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monkeypatch) -> None:
-    now = sync._now_ms()
+    now = epoch_ms()
     registries = FakeRegistries(alice={"returning": now})
     registries.install(monkeypatch)
 

@@ -24,13 +24,9 @@ from smnb_app.services.sessions.settings import (
 from smnb_app.services.sessions.views import SessionView, session_view
 
 
-def _now(now_ms: int | None) -> int:
-    return epoch_ms() if now_ms is None else now_ms
-
-
 def _touch(row: ModelSession, now_ms: int | None) -> None:
     # Strictly increasing even within one millisecond, so updated_at can serve as a version.
-    row.updated_at = max(_now(now_ms), row.updated_at + 1)
+    row.updated_at = max(epoch_ms(now_ms), row.updated_at + 1)
 
 
 def _locked_count(db: Session, user_id: int) -> int:
@@ -71,7 +67,7 @@ def create_session(
         SessionValidationError: On a bad name or bad settings.
         SessionRuleError: If the user already has `max_sessions` sessions.
     """
-    now = _now(now_ms)
+    now = epoch_ms(now_ms)
     clean_name = default_name(now) if name is None else validate_name(name)
     merged = default_settings() | validate_settings({} if settings is None else settings)
     with db.begin():
@@ -202,7 +198,7 @@ def duplicate_session(
         SessionNotFound: If the source is missing or someone else's.
         SessionRuleError: If the user already has `max_sessions` sessions.
     """
-    now = _now(now_ms)
+    now = epoch_ms(now_ms)
     with db.begin():
         source = owned_session(db, user_id, session_id)
         _check_room(db, user_id, max_sessions)

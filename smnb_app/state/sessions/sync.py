@@ -29,6 +29,7 @@ import reflex as rx
 from reflex.istate.manager import get_state_manager
 from reflex.state import BaseState
 
+from smnb_app.db import epoch_ms
 from smnb_app.services.sessions import SessionsTally, StatusCounts, tally_sessions
 from smnb_app.settings import get_settings
 from smnb_app.state.failures import report_failure
@@ -46,10 +47,6 @@ STALE_AFTER_MS = 5 * 60 * 1000
 _TAB_STATES: list[type[BaseState]] = []
 # Deliveries in progress (asyncio keeps only weak references to tasks).
 _IN_FLIGHT: set[asyncio.Task] = set()
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class SessionsTabs(rx.State):
@@ -151,7 +148,7 @@ async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
     """
     link = await state.get_state(SessionsLink)
     token, previous = link_token(user_id), link._token
-    client, now = state.router.session.client_token, _now_ms()
+    client, now = state.router.session.client_token, epoch_ms()
     if previous and previous != token:
         await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
     await _edit_tabs(token, partial(register_tab, client=client, now_ms=now, limit=get_settings().max_tabs_per_user))
@@ -255,7 +252,7 @@ async def _read_tabs(token: str) -> dict[str, int]:
 
 
 async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]], *, user_id: int) -> None:
-    oldest = _now_ms() - stale_after_ms()
+    oldest = epoch_ms() - stale_after_ms()
     registered = await _read_tabs(token)
     silent = {client for client, seen in registered.items() if seen < oldest}
     targets = [client for client in registered if client != sender and client not in silent]
