@@ -11,13 +11,12 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
-from smnb_app.providers.clerk.config import DEFAULT_CLERK_API_URL
 from smnb_app.providers.clerk.profiles import ClerkProfile, profile_from_user
-from smnb_app.providers.clerk.transport import ClerkApiError, ClerkTransport
+from smnb_app.providers.clerk.transport import ClerkApiError, ClerkTransport, TransportOptions
 
 __all__ = ["ClerkApiError", "ClerkBackendApi", "ClerkProfile", "profile_from_user"]
 
@@ -34,36 +33,29 @@ class ClerkBackendApi:
         self,
         secret_key: str,
         *,
-        api_url: str = DEFAULT_CLERK_API_URL,
-        timeout_s: float = 3.0,
-        backoff_s: tuple[float, ...] = (0.25, 1.0),
-        max_retry_after_s: float = 2.0,
         cache_ttl_s: float = 300.0,
         cache_size: int = 1000,
         revoke_concurrency: int = 8,
         clock: Callable[[], float] = time.monotonic,
+        **transport: Unpack[TransportOptions],
     ) -> None:
         """Create a client.
 
         Args:
             secret_key: The instance's `sk_test_...`/`sk_live_...` key, sent as a Bearer token.
-            api_url: The Backend API's base URL.
-            timeout_s: Timeout of one request; a timed-out request is not retried.
-            backoff_s: Pauses before the retries of a 429, 5xx or connection failure; one
-                attempt more than pauses is made.
-            max_retry_after_s: The longest `Retry-After` that is honoured; longer ones give up.
             cache_ttl_s: How long a fetched profile is reused.
             cache_size: How many profiles are remembered; the least recently used go first.
             revoke_concurrency: How many revocations `revoke_all_sessions` sends at once.
             clock: Monotonic seconds, for the cache.
+            **transport: The request loop's settings (`api_url`, `timeout_s`, `backoff_s`,
+                `max_retry_after_s`; see `ClerkTransport`).
 
         Raises:
             ValueError: When `revoke_concurrency` is less than 1.
         """
         if revoke_concurrency < 1:
             raise ValueError("revoke_concurrency must be at least 1")
-        self._transport = ClerkTransport(secret_key, api_url=api_url, timeout_s=timeout_s, backoff_s=backoff_s,
-                                         max_retry_after_s=max_retry_after_s)
+        self._transport = ClerkTransport(secret_key, **transport)
         self._cache_ttl_s = cache_ttl_s
         self._cache_size = cache_size
         self._revoke_concurrency = revoke_concurrency

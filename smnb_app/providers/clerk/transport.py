@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Collection, Mapping
 from email.utils import parsedate_to_datetime
+from typing import TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +43,15 @@ def _path(label: str, route: str, ids: Mapping[str, str]) -> str:
         if value in _NOT_IDS:
             raise ClerkApiError(f"{label}: {value!r} is not a {name}")
     return route.format_map({name: quote(value, safe="") for name, value in ids.items()})
+
+
+class TransportOptions(TypedDict, total=False):
+    """`ClerkTransport`'s keyword arguments, for clients that pass them through."""
+
+    api_url: str
+    timeout_s: float
+    backoff_s: tuple[float, ...]
+    max_retry_after_s: float
 
 
 class ClerkTransport:
