@@ -69,13 +69,8 @@ class ProductionShape:
     def instance_env(self) -> dict[str, str]:
         """The environment every instance (and the export) runs with."""
         return {
-            **os.environ,
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "REFLEX_USE_NPM": "1",
-            "REFLEX_ENV_MODE": "prod",
+            **prod_env(self.state_dir / "web", self.url),
             "SMNB_DEPLOYMENT": "production",
-            "REFLEX_WEB_WORKDIR": str(self.state_dir / "web"),
-            "REFLEX_API_URL": self.url,
             "REFLEX_DEPLOY_URL": self.url,
             "SMNB_BACKEND_URL": self.url,
             "SMNB_TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
@@ -87,9 +82,7 @@ class ProductionShape:
     def build(self) -> None:
         """Migrate the database and export the frontend for this origin."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        web_dir = self.state_dir / "web"
-        if not web_dir.exists():
-            shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
+        private_web(self.state_dir)
         env = self.instance_env()
         _run([str(BIN / "alembic"), "upgrade", "head"], env, self.state_dir / "migrate.log")
         _run([str(BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod", "--loglevel", "info"],
@@ -113,7 +106,7 @@ class ProductionShape:
                 cwd=PROJECT_ROOT, env=self.instance_env(), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_for(f"http://127.0.0.1:{instance.port}/ping", instance.process, instance.log_path)
+        wait_until_answers([f"http://127.0.0.1:{instance.port}/ping"], instance.process, instance.log_path)
 
     def start_nginx(self) -> None:
         """Render the nginx config and start nginx in the foreground of its own process group."""
@@ -128,7 +121,7 @@ class ProductionShape:
                  "-g", "daemon off;"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        _wait_for(f"{self.url}/ping", self.nginx, self.state_dir / "nginx-error.log")
+        wait_until_answers([f"{self.url}/ping"], self.nginx, self.state_dir / "nginx-error.log")
 
     def stop(self) -> None:
         """Stop nginx and every instance."""
@@ -199,18 +192,65 @@ def _run(command: list[str], env: dict[str, str], log_path: Path) -> None:
         raise RuntimeError(f"{' '.join(command[:2])} failed:\n{log_path.read_text()[-3000:]}")
 
 
-def _wait_for(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def private_web(directory: Path) -> Path:
+    """A private copy of the project's `.web` in `directory/web`: each build writes its own bundle.
+
+    Args:
+        directory: Where the copy goes; an existing copy is kept.
+
+    Returns:
+        The copy (`REFLEX_WEB_WORKDIR` of the build).
+    """
+    web_dir = directory / "web"
+    if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
+        shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
+    return web_dir
+
+
+def prod_env(web_dir: Path, url: str) -> dict[str, str]:
+    """This process's environment plus a production build's: the venv's node and npm, prod mode.
+
+    Args:
+        web_dir: The build's directory (`REFLEX_WEB_WORKDIR`).
+        url: Where the app answers (pages, API and websocket).
+
+    Returns:
+        The environment.
+    """
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_ENV_MODE": "prod",
+        "REFLEX_WEB_WORKDIR": str(web_dir),
+        "REFLEX_API_URL": url,
+    }
+
+
+def wait_until_answers(urls: Sequence[str], process: subprocess.Popen, log_path: Path,
+                       timeout_s: float = START_TIMEOUT_S) -> None:
+    """Wait until every URL answers 200, failing with the log's tail if the process exits first.
+
+    Args:
+        urls: What must answer.
+        process: The server that should answer them.
+        log_path: Its log, quoted in the error.
+        timeout_s: How long to wait.
+
+    Raises:
+        RuntimeError: The process exited, or the URLs did not answer in time.
+    """
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if all(httpx.get(url, timeout=5).status_code == 200 for url in urls):
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+    raise RuntimeError(f"{urls[0]} did not answer within {timeout_s:.0f} s:\n{log_path.read_text()[-4000:]}")
 
 
 def _local_database() -> str:

@@ -8,11 +8,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from deploy.serve import private_web, wait_until_answers
+from deploy.serve import prod_env as deploy_prod_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 600
@@ -117,19 +117,7 @@ def prod_env(workdir: Path, url: str) -> dict[str, str]:
     Returns:
         This process's environment with the build's variables.
     """
-    web_dir = workdir / "web"
-    if (PROJECT_ROOT / ".web").is_dir() and not web_dir.exists():
-        # A private copy: each app build writes its own bundle, so test runs never clash.
-        shutil.copytree(PROJECT_ROOT / ".web", web_dir, symlinks=True)
-    return {
-        **os.environ,
-        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REFLEX_USE_NPM": "1",
-        "REFLEX_ENV_MODE": "prod",
-        "REFLEX_WEB_WORKDIR": str(web_dir),
-        "REFLEX_STATES_WORKDIR": str(workdir / "states"),
-        "REFLEX_API_URL": url,
-    }
+    return {**deploy_prod_env(private_web(workdir), url), "REFLEX_STATES_WORKDIR": str(workdir / "states")}
 
 
 def start_app(workdir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> AppServer:
@@ -182,16 +170,9 @@ def serve_reflex(app_dir: Path, workdir: Path, *, env: dict[str, str], port: int
             cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = AppServer(url, database_url, log_path, process, workdir)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and \
-                    httpx.get(url, timeout=5).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    server.stop()
-    raise RuntimeError(f"the app did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+    try:
+        wait_until_answers([f"{url}/ping", url], process, log_path, timeout_s=START_TIMEOUT_S)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
