@@ -3,7 +3,7 @@
 Imports neither Reflex nor SQLModel, so it can be used and tested on its own.
 """
 
-from smnb_app.auth.claims import SessionClaims
+from smnb_app.auth.claims import SessionClaims, token_identifier
 from smnb_app.auth.config import VerifierConfig
 from smnb_app.auth.errors import Reason, TokenVerificationError
 from smnb_app.auth.verifier import TokenVerifier
@@ -14,4 +14,5 @@ __all__ = [
     "TokenVerificationError",
     "TokenVerifier",
     "VerifierConfig",
+    "token_identifier",
 ]

@@ -14,6 +14,19 @@ from smnb_app.auth.errors import Reason, TokenVerificationError
 MACHINE_SUBJECT_PREFIX = "mch_"
 
 
+def token_identifier(issuer: str, subject: str) -> str:
+    """The stable key of a user: `issuer|subject`, the issuer without a trailing slash.
+
+    Args:
+        issuer: The verified `iss` (or the configured issuer).
+        subject: The verified `sub` (the provider's user id).
+
+    Returns:
+        The key stored in `users.token_identifier`.
+    """
+    return f"{issuer.rstrip('/')}|{subject}"
+
+
 @dataclass(frozen=True, slots=True)
 class SessionClaims:
     """The verified identity carried by a session token.
@@ -46,8 +59,8 @@ class SessionClaims:
 
     @property
     def token_identifier(self) -> str:
-        """`issuer|subject`, the stable identity key (issuer without trailing slash)."""
-        return f"{self.iss.rstrip('/')}|{self.sub}"
+        """`issuer|subject`, the stable identity key (see `token_identifier`)."""
+        return token_identifier(self.iss, self.sub)
 
 
 @dataclass(frozen=True, slots=True)

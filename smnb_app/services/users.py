@@ -15,6 +15,7 @@ from sqlalchemy import Insert, Row, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from smnb_app.auth import token_identifier
 from smnb_app.db import ModelSession, User, epoch_ms
 from smnb_app.services.sessions.settings import default_settings
 
@@ -91,7 +92,7 @@ def identity_from_claims(*, issuer: str, subject: str, claims: Mapping[str, Any]
         or UNKNOWN_USER_NAME
     )
     return Identity(
-        token_identifier=f"{issuer.rstrip('/')}|{subject}",
+        token_identifier=token_identifier(issuer, subject),
         name=name,
         email=email,
         avatar_url=_text(claims, "picture", "image_url"),

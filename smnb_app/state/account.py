@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from smnb_app.auth import token_identifier
 from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
 from smnb_app.services.accounts import delete_account, export_account
 from smnb_app.services.revocations import revoke
@@ -87,7 +88,7 @@ class AccountState(rx.State):
         claims = auth._claims
         return Acting(
             user_id=user_id, subject=claims.get("sub", ""), sid=claims.get("sid", ""),
-            token_identifier=f"{claims.get('iss', '').rstrip('/')}|{claims.get('sub', '')}",
+            token_identifier=token_identifier(claims.get("iss", ""), claims.get("sub", "")),
             confirmation=auth.user.email or auth.user.name, client=self.router.session.client_token,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from smnb_app.auth import token_identifier
 from smnb_app.providers.clerk.webhooks import PROFILE_EVENTS, USER_DELETED, ClerkEvent
 from smnb_app.services.audit import AuditEvent
 from smnb_app.services.provider_events import (
@@ -38,7 +39,7 @@ async def apply_clerk_event(event: ClerkEvent) -> bool:
         Whether this delivery applied it (False: an earlier one had).
     """
     issuer = get_settings().issuer
-    token_identifier = f"{issuer}|{event.user_id}"
+    key = token_identifier(issuer, event.user_id)
     if event.type in PROFILE_EVENTS and event.profile is not None:
         identity = dataclasses.replace(
             identity_from_claims(issuer=issuer, subject=event.user_id, claims=event.profile.as_claims()),
@@ -52,13 +53,13 @@ async def apply_clerk_event(event: ClerkEvent) -> bool:
             await show_profile_in_tabs(outcome.user)
     elif event.type == USER_DELETED:
         outcome = await run_db(lambda db: apply_user_deleted(
-            db=db, delivery_id=event.delivery_id, token_identifier=token_identifier))
+            db=db, delivery_id=event.delivery_id, token_identifier=key))
         if outcome.applied and outcome.user_id is not None:
             await end_sessions_in_tabs(outcome.user_id, sids=None, message=ACCOUNT_DELETED_MESSAGE)
     else:
         sid = event.session_id or ""
         outcome = await run_db(lambda db: apply_session_ended(
-            db=db, delivery_id=event.delivery_id, event_type=event.type, token_identifier=token_identifier, sid=sid))
+            db=db, delivery_id=event.delivery_id, event_type=event.type, token_identifier=key, sid=sid))
         if outcome.applied and outcome.user_id is not None:
             await end_sessions_in_tabs(outcome.user_id, sids=frozenset({sid}), message=ENDED_MESSAGE)
     _audit(event, outcome)

@@ -70,22 +70,18 @@ class SessionsLink(rx.State):
     _version: tuple[int, int] = (0, 0)
     _tally_ns: int = 0
 
-    def _take_tally(self, tally: SessionsTally, read_ns: int) -> bool:
+    def _take_tally(self, tally: SessionsTally, read_ns: int) -> None:
         """Show the counts of a tally unless the tab already shows a newer one.
 
         Args:
             tally: The user's counts and version.
             read_ns: When it was read (epoch ns).
-
-        Returns:
-            Whether it was taken.
         """
         if read_ns < self._tally_ns:
-            return False
+            return
         self._tally_ns, self._version = read_ns, tally.version
         if self.counts != (counts := tally.counts.to_dict()):
             self.counts = counts
-        return True
 
 
 @runtime_checkable
@@ -152,12 +148,10 @@ async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
     if previous and previous != token:
         await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
     await _edit_tabs(token, partial(register_tab, client=client, now_ms=now, limit=get_settings().max_tabs_per_user))
-    if not fresh and previous == token:
-        await catch_up(state, user_id)
-        return
-    link._token = token
-    for cls in _TAB_STATES:
-        (await state.get_state(cls)).reset()
+    if fresh or previous != token:
+        link._token = token
+        for cls in _TAB_STATES:
+            (await state.get_state(cls)).reset()
     await catch_up(state, user_id)
 
 
