@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.db import AuthEvent, ModelSession, User, epoch_ms
+from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.revocations import add_revocations
 from smnb_app.services.sessions.views import session_view
 from smnb_app.services.user_agents import describe_user_agent
@@ -38,7 +38,7 @@ def apply_profile_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUse
     Returns:
         The user after the change, or None when nothing changed.
     """
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[db.get_bind().dialect.name]
+    insert = conflict_insert(db.get_bind().dialect.name)
     table = User.__table__
     stmt = insert(table).values(
         token_identifier=identity.token_identifier, name=identity.name, email=identity.email,

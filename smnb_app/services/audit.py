@@ -12,10 +12,10 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import Insert, delete, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from smnb_app.db import AUTH_EVENT_KINDS, AUTH_EVENT_ONCE_PER_SID_WHERE, AuthEvent, epoch_ms
+from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.user_agents import clean_browser_text, describe_user_agent
 
 AUDIT_KINDS: tuple[str, ...] = AUTH_EVENT_KINDS
@@ -64,10 +64,7 @@ def _insert_statement(dialect: str, event: AuditEvent, at: int) -> Insert:
     values = {**asdict(event), "at": at}
     if event.kind not in ONCE_PER_SID_KINDS or event.sid is None:
         return insert(_TABLE).values(values).returning(_TABLE.c.id)
-    dialect_insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if dialect_insert is None:
-        raise RuntimeError(f"record_event supports SQLite and PostgreSQL, not {dialect}")
-    stmt = dialect_insert(_TABLE).values(values).on_conflict_do_nothing(
+    stmt = conflict_insert(dialect)(_TABLE).values(values).on_conflict_do_nothing(
         index_elements=[_TABLE.c.kind, _TABLE.c.sid],
         index_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
     )

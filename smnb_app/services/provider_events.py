@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.db import User, WebhookDelivery, epoch_ms
+from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.accounts import apply_profile_in, delete_user_in
 from smnb_app.services.revocations import add_revocations, is_revoked_in
 from smnb_app.services.users import AuthUser, Identity
@@ -38,7 +38,7 @@ class EventOutcome:
 
 
 def _claim(db: Session, delivery_id: str, event_type: str, now_ms: int) -> bool:
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[db.get_bind().dialect.name]
+    insert = conflict_insert(db.get_bind().dialect.name)
     table = WebhookDelivery.__table__
     stmt = insert(table).values(id=delivery_id[:128], event_type=event_type[:64], received_at=now_ms)
     return db.exec(stmt.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)).first() is not None

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Insert, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.db import Revocation, epoch_ms
+from smnb_app.db.upserts import conflict_insert
 
 SESSION = "session"
 USER = "user"
@@ -28,9 +28,7 @@ _TABLE = Revocation.__table__
 
 
 def _upsert(dialect: str, rows: list[dict]) -> Insert:
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"revocations support SQLite and PostgreSQL, not {dialect}")
+    insert = conflict_insert(dialect)
     stmt = insert(_TABLE).values(rows)
     # A repeated revocation keeps the first reason and time, and the later horizon.
     return stmt.on_conflict_do_update(

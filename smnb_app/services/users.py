@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Row, case, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from smnb_app.auth import token_identifier
 from smnb_app.db import ModelSession, User, epoch_ms
+from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.sessions.settings import default_settings
 
 LAST_ACTIVE_THROTTLE_MS = 60_000
@@ -119,9 +119,7 @@ def auth_user(user: User | Row[Any]) -> AuthUser:
 
 
 def _upsert_statement(dialect: str, identity: Identity, now: int) -> Insert:
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"upsert_user supports SQLite and PostgreSQL, not {dialect}")
+    insert = conflict_insert(dialect)
     table = User.__table__
     stmt = insert(table).values(
         token_identifier=identity.token_identifier,

@@ -10,10 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, exc, inspect
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session, select
 
 from smnb_app.db import ModelSession, User, make_engine, normalize_url, session_scope
 from smnb_app.db import engine as engine_module
+from smnb_app.db.upserts import conflict_insert
 from smnb_app.settings import Settings
 from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
     db,
@@ -185,3 +188,10 @@ def test_get_engine_is_cached_for_the_settings_url(
 
 def test_migrated_schema_has_both_tables(engine: Engine) -> None:
     assert {"users", "sessions"} <= set(inspect(engine).get_table_names())
+
+
+def test_conflict_inserts_exist_for_sqlite_and_postgresql_only() -> None:
+    assert conflict_insert("sqlite") is sqlite_dialect.insert
+    assert conflict_insert("postgresql") is postgresql_dialect.insert
+    with pytest.raises(RuntimeError, match="not mysql"):
+        conflict_insert("mysql")
