@@ -25,6 +25,8 @@ from pathlib import Path
 
 import httpx
 
+from smnb_app.settings_values import number
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 BIN = PROJECT_ROOT / ".venv" / "bin"
@@ -282,19 +284,11 @@ def _kept_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def _number(name: str, default: int, low: int, high: int, problems: list[str]) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        problems.append(f"{name}: expected a whole number from {low} to {high}, got {raw!r}")
-        return default
-    return int(raw)
-
-
 def main() -> None:
     """Serve the production shape until interrupted (`make serve`)."""
     problems: list[str] = []
-    port = _number("SMNB_PORT", 8080, 1024, 65_000 - 16, problems)
-    count = _number("SMNB_INSTANCES", 2, 1, 16, problems)
+    port = int(number(os.environ, "SMNB_PORT", 8080, (1024, 65_000 - 16), problems, integer=True))
+    count = int(number(os.environ, "SMNB_INSTANCES", 2, (1, 16), problems, integer=True))
     if problems:
         sys.exit("make serve:\n" + "\n".join(f"  {problem}" for problem in problems))
     state_dir = PROJECT_ROOT / ".smnb" / "serve"

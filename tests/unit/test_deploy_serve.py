@@ -1,12 +1,16 @@
-"""The production shape's nginx config: rendered completely, and valid for Debian's nginx."""
+"""`make serve`: its settings refused one line each, and its nginx config complete and valid for Debian's nginx."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
-from deploy.serve import Instance, ProductionShape, nginx_binary, render_nginx
+import pytest
+
+from deploy.serve import PROJECT_ROOT, Instance, ProductionShape, nginx_binary, render_nginx
 
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'", "X-Frame-Options": "DENY"}
 
@@ -34,3 +38,20 @@ def test_debians_nginx_accepts_the_config(tmp_path: Path) -> None:
     result = subprocess.run([nginx_binary(), "-t", "-e", str(tmp_path / "error.log"), "-c", str(config)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("port", "instances", "problems"), [
+    ("99", "2", ["SMNB_PORT"]),
+    ("8080", "0", ["SMNB_INSTANCES"]),
+    ("eighty", "1e9", ["SMNB_PORT", "SMNB_INSTANCES"]),
+    ("80\t80", "-1", ["SMNB_PORT", "SMNB_INSTANCES"]),
+    ("8" * 400, "", ["SMNB_PORT"]),
+])
+def test_bad_port_or_instance_count_stops_make_serve_one_line_each(port: str, instances: str,
+                                                                   problems: list[str]) -> None:
+    env = {**os.environ, "SMNB_PORT": port, "SMNB_INSTANCES": instances}
+    result = subprocess.run([sys.executable, "-m", "deploy.serve"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    lines = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert result.returncode == 1 and result.stdout == ""
+    assert [line.split(":", 1)[0] for line in lines] == problems
