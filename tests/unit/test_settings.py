@@ -248,7 +248,9 @@ def test_a_production_deployment_with_its_services_starts() -> None:
     assert (settings.deployment, settings.production) == ("production", True)
 
 
-def test_a_local_deployment_is_the_default_and_other_names_are_refused() -> None:
+@pytest.mark.parametrize("value", ["cluster", "prod", "production\x07", "producti\u00f6n", "p" * 10_000, "1"])
+def test_a_local_deployment_is_the_default_and_other_names_are_refused(value: str) -> None:
     assert load_settings({}).deployment == "local"
-    assert settings_problems({"SMNB_DEPLOYMENT": "cluster"}) == [
-        "SMNB_DEPLOYMENT: expected local or production, got 'cluster'"]
+    assert load_settings({"SMNB_DEPLOYMENT": "  "}).deployment == "local"
+    assert settings_problems({"SMNB_DEPLOYMENT": value}) == [
+        f"SMNB_DEPLOYMENT: expected local or production, got {value!r}"]
