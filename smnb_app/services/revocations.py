@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Insert, delete, or_, select
+from sqlalchemy import Insert, bindparam, delete, or_, select
 from sqlmodel import Session
 
 from smnb_app.db import Revocation, epoch_ms
@@ -25,6 +25,11 @@ USER = "user"
 KEEP_MS = 8 * 24 * 60 * 60 * 1000
 ENDED_MESSAGE = "This session was ended. Sign in again."
 _TABLE = Revocation.__table__
+# Asked on every sign-in: built once, with bound parameters.
+_REVOKED = select(_TABLE.c.kind).where(or_(
+    (_TABLE.c.kind == SESSION) & (_TABLE.c.value == bindparam("sid", type_=_TABLE.c.value.type)),
+    (_TABLE.c.kind == USER) & (_TABLE.c.value == bindparam("token_identifier", type_=_TABLE.c.value.type)),
+)).limit(1)
 
 
 def _upsert(dialect: str, rows: list[dict]) -> Insert:
@@ -103,11 +108,7 @@ def is_revoked_in(db: Session, *, sid: str, token_identifier: str) -> bool:
     Returns:
         True when its tokens must be refused.
     """
-    stmt = select(_TABLE.c.kind).where(or_(
-        (_TABLE.c.kind == SESSION) & (_TABLE.c.value == sid),
-        (_TABLE.c.kind == USER) & (_TABLE.c.value == token_identifier),
-    )).limit(1)
-    return db.exec(stmt).first() is not None
+    return db.exec(_REVOKED, params={"sid": sid, "token_identifier": token_identifier}).first() is not None
 
 
 def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:

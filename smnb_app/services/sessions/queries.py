@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Integer, bindparam, func, or_
 from sqlmodel import Session, select
 
 from smnb_app.db import SESSION_STATUSES, ModelSession
@@ -24,6 +24,12 @@ from smnb_app.services.sessions.views import (
 
 MAX_PAGE_SIZE = 100
 MAX_SESSION_ID = 2**63 - 1
+# Read after every change and on every token: built once, with a bound parameter.
+_TALLY = (
+    select(ModelSession.status, func.count(), func.max(ModelSession.updated_at))
+    .where(ModelSession.user_id == bindparam("user_id", type_=Integer))
+    .group_by(ModelSession.status)
+)
 
 
 def validate_status(status: Any) -> str:
@@ -132,13 +138,8 @@ def tally_sessions(*, db: Session, user_id: int) -> SessionsTally:
     Returns:
         The counts per status and in total, and the largest `updated_at` (0 with no sessions).
     """
-    stmt = (
-        select(ModelSession.status, func.count(), func.max(ModelSession.updated_at))
-        .where(ModelSession.user_id == user_id)
-        .group_by(ModelSession.status)
-    )
     with db.begin():
-        groups = db.exec(stmt).all()
+        groups = db.exec(_TALLY, params={"user_id": user_id}).all()
     counts = {status: count for status, count, _ in groups}
     per_status = {status: counts.get(status, 0) for status in SESSION_STATUSES}
     return SessionsTally(
