@@ -63,6 +63,7 @@ class Settings:
     event_rate: float = 20.0
     event_burst: int = 40
     audit_retention_days: int = 90
+    gc_log_ms: float = 100.0
 
     @property
     def issuer(self) -> str:
@@ -169,6 +170,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     allow_remote = flag(env, "SMNB_DEV_AUTH_ALLOW_REMOTE", problems)
     proxies = networks(env, "SMNB_TRUSTED_PROXIES", problems)
     limits = _limits(env, problems)
+    gc_log_ms = number(env, "SMNB_GC_LOG_MS", 100.0, (1, 60_000), problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -193,6 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dev_key_path=env.get("SMNB_DEV_KEY_PATH", "").strip() or ".smnb/dev_issuer_key.pem",
         clock_skew_s=skew,
         link_secret=link_secret,
+        gc_log_ms=gc_log_ms,
         **limits,
     )
 

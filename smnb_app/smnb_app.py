@@ -14,6 +14,7 @@ import reflex as rx
 
 from smnb_app.components.token_bridge import token_bridge
 from smnb_app.db.migrate import upgrade_to_head
+from smnb_app.gc_pauses import freeze_start_up_heap, watch_gc_pauses
 from smnb_app.log import configure_logging
 from smnb_app.net.security_headers import security_headers
 from smnb_app.pages.dashboard import dashboard_page
@@ -42,6 +43,7 @@ from smnb_app.state.web_policy import frontend_build_dir, policy_sources
 
 configure_logging()
 settings = get_settings_or_exit()
+watch_gc_pauses(threshold_ms=settings.gc_log_ms)
 load_secrets_or_exit()
 upgrade_to_head()
 for warning in start_up_warnings(settings, get_app_origins()):
@@ -70,6 +72,7 @@ app = rx.App(
     frontend_exception_handler=frontend_exception_handler,
 )
 app.register_lifespan_task(purge_expired_records)
+app.register_lifespan_task(freeze_start_up_heap)
 allowed_events = browser_events()
 app.add_middleware(EventGuard(allowed_events))
 guard_socket(app, allowed_events)

@@ -212,6 +212,7 @@ def test_limits_and_audit_retention_have_documented_defaults() -> None:
         ("SMNB_EVENT_RATE", "inf", "expected a number from 0.1 to 10000, got 'inf'"),
         ("SMNB_EVENT_BURST", "-1", "expected a whole number from 1 to 100000, got '-1'"),
         ("SMNB_AUDIT_RETENTION_DAYS", "ninety", "expected a whole number from 1 to 36500, got 'ninety'"),
+        ("SMNB_GC_LOG_MS", "0", "expected a number from 1 to 60000, got '0'"),
         ("SMNB_DEV_AUTH_ALLOW_REMOTE", "sure", "expected 1 or 0, got 'sure'"),
         ("SMNB_TRUSTED_PROXIES", "10.0.0.0/8, nginx", "'nginx' is not an IP address or network such as 10.0.0.0/8"),
     ],
@@ -224,8 +225,9 @@ def test_limits_and_trusted_proxies_are_read_from_the_environment() -> None:
     settings = load_settings({
         "SMNB_MAX_SESSIONS_PER_USER": "5", "SMNB_MAX_TABS_PER_USER": "3", "SMNB_EVENT_RATE": "2.5",
         "SMNB_EVENT_BURST": "4", "SMNB_AUDIT_RETENTION_DAYS": "7", "SMNB_DEV_AUTH_ALLOW_REMOTE": "1",
-        "SMNB_TRUSTED_PROXIES": " 127.0.0.1 , 10.1.2.3/8,::1",
+        "SMNB_TRUSTED_PROXIES": " 127.0.0.1 , 10.1.2.3/8,::1", "SMNB_GC_LOG_MS": "5",
     })
+    assert settings.gc_log_ms == 5.0 and load_settings({}).gc_log_ms == 100.0
     assert (settings.max_sessions_per_user, settings.max_tabs_per_user, settings.event_rate) == (5, 3, 2.5)
     assert (settings.event_burst, settings.audit_retention_days, settings.dev_auth_allow_remote) == (4, 7, True)
     assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
