@@ -54,3 +54,4 @@ bench: setup browser
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/signin.py
 	$(BIN)/python bench/revocation.py
+	$(BIN)/python bench/load.py

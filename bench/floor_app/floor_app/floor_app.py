@@ -5,11 +5,18 @@
 - `/sign-in`: a button whose event marks the tab signed in and redirects to `/home`, which
   shows the protected content (`bench/signin.py`): one event round trip, a client-side
   navigation and a render, with no identity provider, no token and no database.
+- `Gate.tick`: an event that only changes one var of the tab (`bench/load.py`'s cheapest event).
 """
+
+import os
 
 import reflex as rx
 
+from smnb_app.gc_pauses import watch_gc_pauses
+
 ROOM = "floorroom"
+# The same measurement as the app's (`bench/load.py` compares the longest pauses).
+watch_gc_pauses(threshold_ms=float(os.environ.get("SMNB_GC_LOG_MS", "100")))
 
 
 class Room(rx.SharedState):
@@ -36,12 +43,18 @@ class Gate(rx.State):
     """A tab's stand-in for signing in."""
 
     signed_in: bool = False
+    ticks: int = 0
 
     @rx.event
     def sign_in(self):
         """Mark the tab signed in and go on to the protected page."""
         self.signed_in = True
         return rx.redirect("/home")
+
+    @rx.event
+    def tick(self):
+        """Count one more event."""
+        self.ticks += 1
 
 
 def sign_in() -> rx.Component:

@@ -1,0 +1,81 @@
+"""What a load tab of the app does: get a dev token, open /sessions signed in, act as a busy user."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from bench.load_client import LoadTab, hydrated, state_name
+
+AUTH = state_name("smnb_app.state.auth", "auth_state")
+SESSIONS = state_name("smnb_app.state.sessions.page", "sessions_state")
+DEV_SIGN_IN = "/dev-auth/sign-in"
+FILTERS = ("active", "all")
+
+
+async def dev_token(http: httpx.AsyncClient, origin: str, label: str) -> str:
+    """Sign a new user in with the dev provider, as the sign-in page does; their session token.
+
+    Args:
+        http: A client of the app.
+        origin: The app's origin (the provider answers its own pages only).
+        label: Makes the user's email unique.
+
+    Returns:
+        The session JWT.
+    """
+    response = await http.post(DEV_SIGN_IN, json={"email": f"{label}@example.com", "name": f"Load {label}"},
+                               headers={"Origin": origin})
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+async def open_signed_in(url: str, token: str) -> LoadTab:
+    """A tab on /sessions: connect and hydrate, hand over the token, load the list.
+
+    Args:
+        url: The app.
+        token: A session JWT of the tab's user.
+
+    Returns:
+        The tab, showing the user's sessions.
+    """
+    tab = LoadTab(url, "/sessions")
+    try:
+        await tab.open(hydrated)
+        await tab.call(f"{AUTH}.set_session_token", {"token": token},
+                       lambda t: t.var(AUTH, "is_authenticated") is True)
+        await tab.call(f"{SESSIONS}.ensure_loaded", {}, lambda t: bool(t.var(SESSIONS, "loaded")))
+        if not tab.var(SESSIONS, "sessions"):
+            raise RuntimeError("the signed-in tab shows no sessions")
+    except BaseException:
+        await tab.close()
+        raise
+    return tab
+
+
+async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) -> None:
+    """`rounds` rounds of a cheap event, a filter change and a rename, each awaited; ms per kind."""
+    session_id = tab.var(SESSIONS, "sessions")[0]["id"]
+    for round_ in range(rounds):
+        seconds = await tab.call(f"{SESSIONS}.start_rename", {"session_id": session_id},
+                                 lambda t: t.var(SESSIONS, "editing_id") == session_id)
+        samples["cheap"].append(seconds * 1000)
+        wanted = FILTERS[round_ % len(FILTERS)]
+        seconds = await tab.call(f"{SESSIONS}.set_filter", {"status_filter": wanted},
+                                 lambda t: t.var(SESSIONS, "status_filter") == wanted
+                                 and t.var(SESSIONS, "loading") is False)
+        samples["filter"].append(seconds * 1000)
+        name = f"Renamed {uuid.uuid4().hex[:8]}"
+        seconds = await tab.call(f"{SESSIONS}.save_rename", {"form_data": {"name": name}},
+                                 lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()))
+        samples["rename"].append(seconds * 1000)
+
+
+async def act(tabs: list[LoadTab], rounds: int) -> dict[str, list[float]]:
+    """Every tab a busy user at once; the round trips by kind of event, in ms."""
+    samples: dict[str, list[float]] = {"cheap": [], "filter": [], "rename": []}
+    await asyncio.gather(*(busy_user(tab, rounds, samples) for tab in tabs))
+    return samples
