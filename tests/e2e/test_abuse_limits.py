@@ -38,13 +38,17 @@ def test_a_flood_of_one_tabs_events_is_limited(new_page, app_server):
     started = time.monotonic()
     for _ in range(200):
         tap.forge(create, {})
+    # The burst's creates run first (on Redis about 0.1 s each on a busy machine): then the notice.
     expect(page.get_by_test_id("rate-limit-notice")).to_contain_text(
-        "You're going too fast; try again in a moment")
+        "You're going too fast; try again in a moment", timeout=30_000)
     dismiss_when_allowed(page)
     elapsed = time.monotonic() - started
 
     created = len(session_rows(app_server.database_url, email)) - 1
-    assert BURST <= created <= BURST + math.ceil(RATE * elapsed) + 1 < 200
+    # The bucket refills while the flood is processed, so how many got through depends on the
+    # machine's speed; never more than the bucket allowed, and never the whole flood.
+    assert BURST <= created <= BURST + math.ceil(RATE * elapsed) + 1, (created, elapsed)
+    assert created < 200
     warnings = app_server.lines_since(log_offset, "events a second; dropping its events")
     assert len(warnings) == 1 and warnings[0].startswith("[WARNING] smnb_app.state.event_guard: tab ")
     audit = db_rows(app_server.database_url,
