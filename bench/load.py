@@ -1,8 +1,9 @@
 """What one worker holds: N signed-in tabs on /sessions, and how fast it answers 50 busy ones.
 
 Run with `.venv/bin/python bench/load.py --tabs 1000` (Reflex's memory state manager; add
-`--state disk` for its disk one, `--redis` for Redis, `--workers W` for W server workers). It
-serves the app in production mode in a temporary directory (SQLite, the dev identity provider)
+`--state disk` for its disk one, `--redis` for Redis, `--workers W` for W server workers,
+`--postgres URL` for a fresh database on that PostgreSQL server). It serves the app in
+production mode in a temporary directory (SQLite unless `--postgres`, the dev identity provider)
 and, in the same run, bare Reflex (`bench/floor_app`: one auth-like state whose event marks the
 tab signed in), in the same state manager. Tabs are socket-level clients speaking Reflex's
 protocol (`bench/load_client.py`).
@@ -33,11 +34,13 @@ import resource
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import start_floor  # noqa: E402
+from bench.load_database import fresh_database  # noqa: E402
 from bench.load_runs import AppUnderLoad, Report, app_run, floor_run  # noqa: E402
 from tests.e2e.app_server import AppServer, start_app  # noqa: E402
 
@@ -51,6 +54,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--redis", action="store_true", help="keep state in Redis (REFLEX_REDIS_URL or local)")
     parser.add_argument("--state", choices=("memory", "disk"), default="memory",
                         help="Reflex's state manager without --redis (default memory, see README)")
+    parser.add_argument("--postgres", metavar="URL", default="",
+                        help="run the app on a fresh database on this PostgreSQL server (default SQLite)")
     parser.add_argument("--workers", type=int, default=1, help="server workers (default 1)")
     parser.add_argument("--actors", type=int, default=50, help="tabs sending events at once (default 50)")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of events per actor (default 10)")
@@ -86,7 +91,9 @@ def main() -> None:
         floor = load(start_floor(Path(workdir) / "floor"), floor_run, options)
         print(floor.describe("bare"), flush=True)
         (Path(workdir) / "app").mkdir()
-        app = load(start_app(Path(workdir) / "app", extra_env={"SMNB_DEV_TOKEN_LIFETIME_S": "3600"}), app_run, options)
+        with fresh_database(args.postgres) if args.postgres else nullcontext("") as database_url:
+            env = {"SMNB_DEV_TOKEN_LIFETIME_S": "3600", **({"DATABASE_URL": database_url} if database_url else {})}
+            app = load(start_app(Path(workdir) / "app", extra_env=env), app_run, options)
         print(app.describe("app"), flush=True)
     print(floor_line(floor))
     print(last_line(app, floor))
