@@ -6,16 +6,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 
-import psycopg2
 from sqlalchemy.engine import make_url
 
-
-def _admin(server_url: str):
-    url = make_url(server_url)
-    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                                  dbname=url.database, connect_timeout=5)
-    connection.autocommit = True
-    return connection
+from tests.support.postgres import admin_connection
 
 
 @contextmanager
@@ -29,10 +22,10 @@ def fresh_database(server_url: str) -> Iterator[str]:
         The new database's URL (the app migrates it at start-up).
     """
     name = f"smnb_load_{uuid.uuid4().hex[:10]}"
-    with closing(_admin(server_url)) as admin, admin.cursor() as cursor:
+    with closing(admin_connection(server_url)) as admin, admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with closing(_admin(server_url)) as admin, admin.cursor() as cursor:
+        with closing(admin_connection(server_url)) as admin, admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,12 +15,12 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
 from deploy.serve import ProductionShape
 from tests.e2e.app_server import AppServer, free_port
+from tests.support.postgres import admin_connection
 from tests.support.tcp_proxy import TcpProxy
 
 PG_ENV = "SMNB_TEST_POSTGRES_URL"
@@ -76,21 +76,13 @@ def _services_or_skip() -> tuple[str, str]:
     return os.environ[PG_ENV], os.environ[REDIS_ENV]
 
 
-def _admin(base_url: str):
-    url = make_url(base_url)
-    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                                  dbname=url.database, connect_timeout=5)
-    connection.autocommit = True
-    return connection
-
-
 @pytest.fixture(scope="session")
 def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShapeUnderTest]:
     """nginx in front of two instances on a fresh PostgreSQL database (through a proxy) and Redis."""
     pg_url, redis_url = _services_or_skip()
     base = make_url(pg_url)
     database = f"smnb_shape_{uuid.uuid4().hex[:10]}"
-    with closing(_admin(pg_url)) as admin, admin.cursor() as cursor:
+    with closing(admin_connection(pg_url)) as admin, admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{database}"')
     proxy = TcpProxy((base.host or "127.0.0.1", base.port or 5432)).start()
     database_url = base.set(host="127.0.0.1", port=proxy.port, database=database).render_as_string(hide_password=False)
@@ -108,5 +100,5 @@ def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape
     finally:
         shape.stop()
         proxy.close()
-        with closing(_admin(pg_url)) as admin, admin.cursor() as cursor:
+        with closing(admin_connection(pg_url)) as admin, admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
