@@ -256,3 +256,16 @@ def test_a_local_deployment_is_the_default_and_other_names_are_refused(value: st
     assert load_settings({"SMNB_DEPLOYMENT": "  "}).deployment == "local"
     assert settings_problems({"SMNB_DEPLOYMENT": value}) == [
         f"SMNB_DEPLOYMENT: expected local or production, got {value!r}"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "0.5", "60001", "1e999", "five", "5\x00", "5 ms",
+                                   "9" * 10_000])
+def test_a_hostile_gc_log_threshold_stops_start_up_with_one_line(value: str) -> None:
+    problems = settings_problems({"SMNB_GC_LOG_MS": value})
+    assert len(problems) == 1 and problems[0].startswith("SMNB_GC_LOG_MS: expected a number from 1 to 60000, got ")
+    assert "\n" not in problems[0]
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_gc_log_threshold_means_the_default(value: str) -> None:
+    assert load_settings({"SMNB_GC_LOG_MS": value}).gc_log_ms == 100.0
