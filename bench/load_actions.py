@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from bench.load_client import LoadTab, hydrated, state_name
+from bench.load_client import LoadTab, set_up, state_name
 
 AUTH = state_name("smnb_app.state.auth", "auth_state")
 SESSIONS = state_name("smnb_app.state.sessions.page", "sessions_state")
@@ -42,18 +42,14 @@ async def open_signed_in(url: str, token: str) -> LoadTab:
     Returns:
         The tab, showing the user's sessions.
     """
-    tab = LoadTab(url, "/sessions")
-    try:
-        await tab.open(hydrated)
+    async def sign_in_and_load(tab: LoadTab) -> None:
         await tab.call(f"{AUTH}.set_session_token", {"token": token},
                        lambda t: t.var(AUTH, "is_authenticated") is True)
         await tab.call(f"{SESSIONS}.ensure_loaded", {}, lambda t: bool(t.var(SESSIONS, "loaded")))
         if not tab.var(SESSIONS, "sessions"):
             raise RuntimeError("the signed-in tab shows no sessions")
-    except BaseException:
-        await tab.close()
-        raise
-    return tab
+
+    return await set_up(url, "/sessions", sign_in_and_load)
 
 
 async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) -> None:

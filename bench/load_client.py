@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -122,3 +122,24 @@ class LoadTab:
     async def close(self) -> None:
         """Disconnect."""
         await self._sio.disconnect()
+
+
+async def set_up(url: str, path: str, steps: Callable[[LoadTab], Awaitable[Any]]) -> LoadTab:
+    """A tab on `path`, hydrated, after `steps`; disconnected again when any of it fails.
+
+    Args:
+        url: The app.
+        path: The page the tab shows.
+        steps: The events that make the tab ready (signing in, loading).
+
+    Returns:
+        The ready tab.
+    """
+    tab = LoadTab(url, path)
+    try:
+        await tab.open(hydrated)
+        await steps(tab)
+    except BaseException:
+        await tab.close()
+        raise
+    return tab

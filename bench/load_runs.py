@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.load_actions import act, dev_token, open_signed_in
-from bench.load_client import LoadTab, hydrated, state_name
+from bench.load_client import LoadTab, set_up, state_name
 from bench.procstat import Usage, group_usage
 from tests.e2e.app_server import AppServer
 
@@ -125,15 +125,11 @@ async def floor_run(under: AppUnderLoad, *, tabs: int, actors: int, rounds: int)
     """Bare Reflex: tabs on /sign-in, each signed in by one event; then `actors` of them tick."""
     report = Report()
 
+    async def sign_in(tab: LoadTab) -> None:
+        await tab.call(f"{GATE}.sign_in", {}, lambda t: t.var(GATE, "signed_in") is True)
+
     async def open_one(_: int) -> LoadTab:
-        tab = LoadTab(under.server.url, "/sign-in")
-        try:
-            await tab.open(hydrated)
-            await tab.call(f"{GATE}.sign_in", {}, lambda t: t.var(GATE, "signed_in") is True)
-        except BaseException:
-            await tab.close()
-            raise
-        return tab
+        return await set_up(under.server.url, "/sign-in", sign_in)
 
     await open_tabs(under, report, WARMUP_TABS, open_one, measured=False)
     log_from = under.server.log_size()
