@@ -139,6 +139,16 @@ class SocketTap:
         self.server.close()
         self.route.close(code=1001, reason="dropped by the test")
 
+    def wait_for_sent(self, page: Page, handler: str, *, start: int = 0, timeout_ms: int = 5_000) -> None:
+        """Wait until the page has sent an event of `handler` among its frames from `start` on.
+
+        The tap hears frames only while Playwright runs, so the wait pumps the page's own loop.
+        """
+        end = time.monotonic() + timeout_ms / 1000
+        while not any(handler in frame for frame in self.sent[start:]):
+            assert time.monotonic() < end, f"the page sent no {handler} within {timeout_ms} ms"
+            page.wait_for_timeout(50)
+
     def event_name_for(self, handler: str) -> str:
         """The full event name of a handler the page has sent, e.g. `...auth_state.set_session_token`."""
         for frame in self.sent:
