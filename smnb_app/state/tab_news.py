@@ -13,7 +13,7 @@ from reflex_base.registry import RegistrationContext
 
 from smnb_app.services.users import AuthUser
 from smnb_app.state.auth import AuthState
-from smnb_app.state.sessions.sync import reach_tabs
+from smnb_app.state.sessions.registry import reach_tabs
 
 
 async def end_sessions_in_tabs(user_id: int, *, sids: frozenset[str] | None, message: str, sender: str = "") -> None:

@@ -2,12 +2,13 @@
 
 Everything here is per tab (filter, loaded pages, cursor). A change of the user's sessions,
 made in this tab or another, arrives as a patch (the changed rows and the counts) that the tab
-applies to its own filter and pages in memory; when the tab may have missed one (`catch_up`),
+applies to its own filter and pages in memory; when the tab may have missed one (`sync.take_tally`),
 it re-reads its pages from the database.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 
@@ -47,6 +48,7 @@ class SessionsListing(rx.State, mixin=True):
     _cursor: str | None = None
     _loaded_for: int = 0
     _seen: dict[int, int] = {}
+    _read_ns: int = 0
 
     async def _acting_user(self) -> int | None:
         return (await self.get_state(AuthState))._verified_user_id()
@@ -64,6 +66,7 @@ class SessionsListing(rx.State, mixin=True):
         return partial(load_listing, user_id=user_id, status=status, pages=self._pages)
 
     async def _reload(self, user_id: int) -> None:
+        started_ns = time.time_ns()
         try:
             listing = await run_db(self._listing_reader(user_id))
         except Exception as exc:
@@ -71,6 +74,7 @@ class SessionsListing(rx.State, mixin=True):
             self.error = report_failure("could not read a tab's sessions", exc, _LOAD_FAILED)
             return
         self._show(listing, user_id)
+        self._read_ns = started_ns
 
     @rx.event
     async def ensure_loaded(self):
@@ -109,13 +113,14 @@ class SessionsListing(rx.State, mixin=True):
         if rows is not None:
             self.sessions = rows
 
-    async def _follow_up(self, user_id: int) -> None:
-        """Re-read the loaded pages: the tab was behind the database (see `catch_up`).
+    async def _follow_up(self, user_id: int, *, behind_as_of_ns: int) -> None:
+        """Re-read the loaded pages: the tab was behind the database (see `sync.take_tally`).
 
         Args:
             user_id: The tab's verified user.
+            behind_as_of_ns: When the tab was found behind; pages read since are up to date.
         """
-        if self.loaded and self._loaded_for == user_id:
+        if self.loaded and self._loaded_for == user_id and self._read_ns < behind_as_of_ns:
             await self._reload(user_id)
 
     @rx.event

@@ -26,8 +26,9 @@ from smnb_app.state.runtime import run_db
 from smnb_app.state.sessions.listing import SessionsListing
 from smnb_app.state.sessions.panels import SessionsPanels
 from smnb_app.state.sessions.patches import SessionsPatch
+from smnb_app.state.sessions.registry import broadcast, link_token
 from smnb_app.state.sessions.rows import row_from_view, session_ref, setting_key, setting_value
-from smnb_app.state.sessions.sync import broadcast, link_token, user_scoped
+from smnb_app.state.sessions.sync import user_scoped
 
 _UNEXPECTED = "Something went wrong. Reload the page to see your sessions, then try again."
 

@@ -1,61 +1,37 @@
-"""Live sync across the tabs of one user, kept in Reflex's state manager (memory, disk or Redis).
+"""Live sync's per-tab side: the tab's link to its user, and catching up when it may be behind.
 
-A verified tab registers its client token in a registry stored under the user's link token
-(`SessionsTabs`); after a change, the acting tab delivers the news to every other registered
-tab with `app.modify_state`, in parallel, and each delivery re-checks on the receiving tab that
-it is still signed in as that user before it touches anything. A tab that signed out, expired or
-switched user therefore receives nothing and is dropped from the registry; tabs that stopped
-refreshing their token (closed) age out. No process keeps a map of users to tabs.
-
-The link token names the user AND carries an HMAC under a server secret: Reflex lets a browser
-pick any client token and keeps state under it, so a guessable token ("user42") would let a
-browser load a user's registry as its own state; and deployments sharing one Redis would mix
-users that merely have the same id.
+Changes reach a user's other tabs through their registry (see `registry`); this module keeps
+each tab's side of it: which registry the tab is in, the counts and version it shows, and the
+per-tab states that must be reset when the tab's user changes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import hashlib
-import hmac
-import logging
 import time
-from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Protocol, runtime_checkable
 
 import reflex as rx
-from reflex.istate.manager import get_state_manager
 from reflex.state import BaseState
 
-from smnb_app.db import epoch_ms
 from smnb_app.services.sessions import SessionsTally, StatusCounts, tally_sessions
-from smnb_app.settings import get_settings
 from smnb_app.state.failures import report_failure
-from smnb_app.state.runtime import get_link_secret, run_db
-
-logger = logging.getLogger(__name__)
+from smnb_app.state.runtime import run_db
+from smnb_app.state.sessions.registry import TabLink, link_token
 
 # The keys of `SessionsLink.counts`, in display order: those of the service's counts.
 COUNT_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StatusCounts))
 EMPTY_COUNTS: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
-# Tabs re-register on every token refresh (at 5/6 of a token's life: about once a minute for
-# Clerk's); silence this long, or two token lives when they are longer, means gone.
-STALE_AFTER_MS = 5 * 60 * 1000
 # Per-tab states that hold one user's data; they are reset whenever the tab's user changes.
 _TAB_STATES: list[type[BaseState]] = []
-# Deliveries in progress (asyncio keeps only weak references to tasks).
-_IN_FLIGHT: set[asyncio.Task] = set()
 
 
-class SessionsTabs(rx.State):
-    """The registry of one user's tabs: client token -> last registration (epoch ms).
+@dataclasses.dataclass(frozen=True)
+class TallyReading:
+    """The user's counts and version, and when they were read (epoch ns)."""
 
-    Only the instance stored under a user's link token is used; a tab's own copy stays empty.
-    """
-
-    _tabs: dict[str, int] = {}
+    tally: SessionsTally
+    read_ns: int
 
 
 class SessionsLink(rx.State):
@@ -85,11 +61,12 @@ class SessionsLink(rx.State):
 
 
 @runtime_checkable
+@runtime_checkable
 class SessionsFollower(Protocol):
     """A user-scoped state that shows the user's sessions and reloads when the tab is behind."""
 
-    async def _follow_up(self, user_id: int) -> None:
-        """Re-read what the state shows, if it shows anything, for the tab's verified user."""
+    async def _follow_up(self, user_id: int, *, behind_as_of_ns: int) -> None:
+        """Re-read what the state shows, unless it was read after `behind_as_of_ns`."""
 
 
 def user_scoped(cls: type[BaseState]) -> type[BaseState]:
@@ -105,166 +82,65 @@ def user_scoped(cls: type[BaseState]) -> type[BaseState]:
     return cls
 
 
-def link_token(user_id: int) -> str:
-    """The state-manager token of a user's tab registry: unguessable without the server secret.
+async def link_tab(state: BaseState, user_id: int, *, fresh: bool) -> TabLink:
+    """Link the tab to its verified user; on a fresh sign-in (or a switch of user) reset its views.
 
-    Args:
-        user_id: The verified user's id.
-
-    Returns:
-        "user<id>k<hmac hex>", without underscores (Reflex splits state keys on them).
-    """
-    digest = hmac.new(get_link_secret(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
-    return f"user{user_id}k{digest[:40]}"
-
-
-async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> dict[str, int]:
-    """Apply `change` to a user's registry under its lock; return the registry after it."""
-    async with get_state_manager().modify_state(rx.BaseStateToken(ident=token, cls=SessionsTabs)) as root:
-        registry = await root.get_state(SessionsTabs)
-        tabs = dict(registry._tabs)
-        change(tabs)
-        if tabs != registry._tabs:
-            registry._tabs = tabs
-        return tabs
-
-
-async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
-    """Register the tab for its verified user; on a fresh sign-in also reset and recount.
-
-    Called by `AuthState` for every verified token: a refresh renews the registration and
-    catches the tab up if it missed a change (`catch_up`); a fresh sign-in (or a switch to
-    another user) resets the tab's user-scoped states, so nothing of a previous user survives,
-    and re-reads the session counts.
+    Called under the tab's lock for every verified token; the registry itself is edited after
+    it, outside that lock (`registry.enroll`).
 
     Args:
         state: Any state of the tab, inside an event.
         user_id: The verified user's id (from `AuthState`, never from the browser).
         fresh: Whether the tab was signed out before this token.
+
+    Returns:
+        Where the tab registers.
     """
     link = await state.get_state(SessionsLink)
     token, previous = link_token(user_id), link._token
-    client, now = state.router.session.client_token, epoch_ms()
-    if previous and previous != token:
-        await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
-    await _edit_tabs(token, partial(register_tab, client=client, now_ms=now, limit=get_settings().max_tabs_per_user))
     if fresh or previous != token:
         link._token = token
         for cls in _TAB_STATES:
             (await state.get_state(cls)).reset()
-    await catch_up(state, user_id)
+    return TabLink(client=state.router.session.client_token, token=token, previous=previous)
 
 
-async def catch_up(state: BaseState, user_id: int) -> None:
-    """Compare what the tab shows with the database (one indexed query); reload if behind.
-
-    Live sync has no acknowledgement: a delivery lost on the way (a worker killed, a message
-    dropped) would leave the tab stale. Every token (sent on refresh, focus and every new
-    websocket connection) therefore brings the tab back to the truth.
+async def read_tally(user_id: int) -> TallyReading | None:
+    """Read a user's counts and version (one indexed query), outside any lock.
 
     Args:
-        state: Any state of the tab, inside an event.
         user_id: The tab's verified user.
+
+    Returns:
+        The reading, or None when the database failed (logged): the next token or change brings it.
     """
-    link = await state.get_state(SessionsLink)
     try:
         tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()))
     except Exception as exc:
-        # Signing in must not fail for the counts; the next token or change brings them.
         report_failure("could not count the user's sessions", exc)
+        return None
+    return TallyReading(tally=tally, read_ns=read_ns)
+
+
+async def take_tally(state: BaseState, user_id: int, reading: TallyReading | None) -> None:
+    """Compare what the tab shows with a reading of the database; reload what is behind.
+
+    Live sync has no acknowledgement: a delivery lost on the way (a worker killed, a message
+    dropped) would leave the tab stale. Every token (sent on refresh, focus and every new
+    websocket connection) therefore brings a reading, and the tab catches up with it.
+
+    Args:
+        state: Any state of the tab, under its lock.
+        user_id: The tab's verified user.
+        reading: From `read_tally`; None changes nothing.
+    """
+    if reading is None:
         return
-    if tally.version == link._version and link._tally_ns:
+    link = await state.get_state(SessionsLink)
+    if reading.tally.version == link._version and link._tally_ns:
         return
-    link._take_tally(tally, read_ns)
+    link._take_tally(reading.tally, reading.read_ns)
     for cls in _TAB_STATES:
         follower = await state.get_state(cls)
         if isinstance(follower, SessionsFollower):
-            await follower._follow_up(user_id)
-
-
-def register_tab(tabs: dict[str, int], *, client: str, now_ms: int, limit: int) -> None:
-    """Register (or renew) a tab in a user's registry, keeping at most `limit` tabs.
-
-    A browser picks its own client token, so one user could register tabs without end and make
-    every change fan out to all of them; beyond the limit the longest-silent tabs are dropped
-    (a dropped tab that is still open registers again with its next token).
-
-    Args:
-        tabs: The registry, changed in place: client token -> last registration (epoch ms).
-        client: The registering tab's client token.
-        now_ms: The current time in epoch ms.
-        limit: `SMNB_MAX_TABS_PER_USER`.
-    """
-    tabs[client] = now_ms
-    excess = len(tabs) - limit
-    if excess > 0:
-        for stale in sorted(tabs, key=tabs.__getitem__)[:excess]:
-            if stale != client:
-                del tabs[stale]
-
-
-def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]], *, user_id: int) -> None:
-    """Deliver a change to every other tab in a user's registry, in the background.
-
-    Args:
-        token: The user's link token.
-        sender: The client token of the acting tab (it already shows the change).
-        deliver: Applies the change to one tab; False when that tab is no longer the user's.
-        user_id: The user, for the log.
-    """
-    task = asyncio.create_task(_broadcast(token, sender, deliver, user_id=user_id))
-    _IN_FLIGHT.add(task)
-    task.add_done_callback(_IN_FLIGHT.discard)
-
-
-async def reach_tabs(user_id: int, deliver: Callable[[str], Awaitable[bool]], *, sender: str = "") -> None:
-    """Deliver news to every tab in a user's registry but `sender`, and wait until all have it.
-
-    Args:
-        user_id: The user (their registry is found by their link token).
-        deliver: Applies the news to one tab; False when that tab is no longer the user's.
-        sender: The client token of a tab to leave out (the acting one, whose state is locked).
-    """
-    await _broadcast(link_token(user_id), sender, deliver, user_id=user_id)
-
-
-def stale_after_ms() -> int:
-    """How long a registered tab may stay silent before it counts as closed.
-
-    Returns:
-        `STALE_AFTER_MS`, or two lifetimes of the dev provider's tokens when those are longer.
-    """
-    settings = get_settings()
-    lifetime_ms = settings.dev_token_lifetime_s * 1000 if settings.auth_provider == "dev" else 0
-    return max(STALE_AFTER_MS, 2 * lifetime_ms)
-
-
-async def _read_tabs(token: str) -> dict[str, int]:
-    """A user's registry as stored now, read without its lock (the deliveries don't change it)."""
-    root = await get_state_manager().get_state(rx.BaseStateToken(ident=token, cls=SessionsTabs))
-    return dict((await root.get_state(SessionsTabs))._tabs)
-
-
-async def _broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]], *, user_id: int) -> None:
-    oldest = epoch_ms() - stale_after_ms()
-    registered = await _read_tabs(token)
-    silent = {client for client, seen in registered.items() if seen < oldest}
-    targets = [client for client in registered if client != sender and client not in silent]
-    results = await asyncio.gather(*(deliver(client) for client in targets), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            logger.error("could not update a tab", exc_info=result)
-    gone = silent | {client for client, result in zip(targets, results, strict=True) if result is not True}
-    if targets:
-        # One line per change: which instance sent it, and to how many tabs (on any instance).
-        logger.info("live sync: news of user %d reached %d of %d tabs", user_id, len(targets) - len(gone - silent),
-                    len(targets))
-
-    def forget(tabs: dict[str, int]) -> None:
-        for client in gone:
-            # A tab that registered again meanwhile (signed in anew) stays.
-            if tabs.get(client) == registered[client]:
-                del tabs[client]
-
-    if gone:
-        await _edit_tabs(token, forget)
+            await follower._follow_up(user_id, behind_as_of_ns=reading.read_ns)

@@ -14,7 +14,7 @@ import pytest
 from smnb_app.db import epoch_ms
 from smnb_app.secure_files import UnsafeFileError
 from smnb_app.state import runtime
-from smnb_app.state.sessions import sync
+from smnb_app.state.sessions import registry
 
 
 def _use_key_dir(monkeypatch: pytest.MonkeyPatch, directory: Path, link_secret: str | None = None) -> None:
@@ -32,20 +32,20 @@ def fresh_secret() -> Iterator[None]:
 
 def test_link_token_is_stable_per_user_and_free_of_underscores(tmp_path, monkeypatch) -> None:
     _use_key_dir(monkeypatch, tmp_path / "keys")
-    token = sync.link_token(42)
+    token = registry.link_token(42)
     assert re.fullmatch(r"user42k[0-9a-f]{40}", token)
-    assert sync.link_token(42) == token != sync.link_token(43)
+    assert registry.link_token(42) == token != registry.link_token(43)
     assert (tmp_path / "keys" / "link_secret").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "keys").stat().st_mode & 0o777 == 0o700
 
 
 def test_exposed_link_secret_is_refused_with_what_to_fix(tmp_path, monkeypatch) -> None:
     _use_key_dir(monkeypatch, tmp_path / "keys")
-    sync.link_token(1)
+    registry.link_token(1)
     (tmp_path / "keys" / "link_secret").chmod(0o644)
     _use_key_dir(monkeypatch, tmp_path / "keys")
     with pytest.raises(UnsafeFileError, match=r"link_secret is accessible by group or others; run `chmod 600 "):
-        sync.link_token(1)
+        registry.link_token(1)
 
 
 def test_link_secret_behind_a_symlink_is_refused(tmp_path, monkeypatch) -> None:
@@ -54,34 +54,34 @@ def test_link_secret_behind_a_symlink_is_refused(tmp_path, monkeypatch) -> None:
     (tmp_path / "keys" / "link_secret").symlink_to(tmp_path / "elsewhere")
     _use_key_dir(monkeypatch, tmp_path / "keys")
     with pytest.raises(UnsafeFileError, match="a symlink"):
-        sync.link_token(1)
+        registry.link_token(1)
     assert (tmp_path / "elsewhere").read_bytes() == b"s" * 32
 
 
 def test_registering_beyond_the_tab_limit_drops_the_longest_silent_tabs() -> None:
     tabs = {"a": 100, "b": 300, "c": 200}
-    sync.register_tab(tabs, client="d", now_ms=400, limit=3)
+    registry.register_tab(tabs, client="d", now_ms=400, limit=3)
     assert tabs == {"b": 300, "c": 200, "d": 400}
-    sync.register_tab(tabs, client="b", now_ms=500, limit=3)
+    registry.register_tab(tabs, client="b", now_ms=500, limit=3)
     assert tabs == {"b": 500, "c": 200, "d": 400}
-    sync.register_tab(tabs, client="e", now_ms=600, limit=1)
+    registry.register_tab(tabs, client="e", now_ms=600, limit=1)
     assert tabs == {"e": 600}
 
 
 def test_link_token_survives_a_restart_but_not_another_secret(tmp_path, monkeypatch) -> None:
     _use_key_dir(monkeypatch, tmp_path / "one")
-    first = sync.link_token(7)
+    first = registry.link_token(7)
     _use_key_dir(monkeypatch, tmp_path / "one")
-    assert sync.link_token(7) == first
+    assert registry.link_token(7) == first
     _use_key_dir(monkeypatch, tmp_path / "two")
-    assert sync.link_token(7) != first
+    assert registry.link_token(7) != first
 
 
 def test_configured_link_secret_is_shared_by_every_host(tmp_path, monkeypatch) -> None:
     _use_key_dir(monkeypatch, tmp_path / "host-a", link_secret="s" * 32)
-    first = sync.link_token(7)
+    first = registry.link_token(7)
     _use_key_dir(monkeypatch, tmp_path / "host-b", link_secret="s" * 32)
-    assert sync.link_token(7) == first
+    assert registry.link_token(7) == first
     assert not (tmp_path / "host-b" / "link_secret").exists()
 
 
@@ -92,8 +92,8 @@ class FakeRegistries:
         self.data = registries
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(sync, "_edit_tabs", self.edit)
-        monkeypatch.setattr(sync, "_read_tabs", self.read)
+        monkeypatch.setattr(registry, "_edit_tabs", self.edit)
+        monkeypatch.setattr(registry, "_read_tabs", self.read)
 
     async def read(self, token: str) -> dict[str, int]:
         return dict(self.data.get(token, {}))
@@ -106,7 +106,7 @@ class FakeRegistries:
 
 async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(monkeypatch, caplog) -> None:
     now = epoch_ms()
-    closed = now - sync.STALE_AFTER_MS - 1
+    closed = now - registry.STALE_AFTER_MS - 1
     registries = FakeRegistries(
         alice={"sender": now, "live": now, "signed-out": now, "broken": now, "closed": closed},
         bob={"bobs-tab": now},
@@ -120,8 +120,8 @@ async def test_broadcast_reaches_every_other_tab_and_forgets_tabs_that_are_gone(
             raise RuntimeError("boom")
         return client == "live"
 
-    with caplog.at_level(logging.INFO, logger=sync.__name__):
-        await sync._broadcast("alice", "sender", deliver, user_id=1)
+    with caplog.at_level(logging.INFO, logger=registry.__name__):
+        await registry._broadcast("alice", "sender", deliver, user_id=1)
 
     assert sorted(delivered) == ["broken", "live", "signed-out"]
     assert registries.data == {"alice": {"sender": now, "live": now}, "bob": {"bobs-tab": now}}
@@ -140,11 +140,11 @@ async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
         delivered.append(client)
         return True
 
-    sync.broadcast("alice", "sender", deliver, user_id=1)
-    assert len(sync._IN_FLIGHT) == 1 and delivered == []
+    registry.broadcast("alice", "sender", deliver, user_id=1)
+    assert len(registry._IN_FLIGHT) == 1 and delivered == []
     release.set()
-    await asyncio.gather(*sync._IN_FLIGHT)
-    assert delivered == ["other"] and not sync._IN_FLIGHT
+    await asyncio.gather(*registry._IN_FLIGHT)
+    assert delivered == ["other"] and not registry._IN_FLIGHT
 
 
 async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monkeypatch) -> None:
@@ -156,15 +156,15 @@ async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monke
         registries.data["alice"][client] = now + 1  # its fresh sign-in registered it again
         return False  # while the delivery still saw it signed out
 
-    await sync._broadcast("alice", "sender", deliver, user_id=1)
+    await registry._broadcast("alice", "sender", deliver, user_id=1)
     assert registries.data["alice"] == {"returning": now + 1}
 
 
 @pytest.mark.parametrize(("provider", "lifetime_s", "stale_ms"), [
-    ("dev", 60, sync.STALE_AFTER_MS), ("dev", 3600, 7_200_000), ("clerk", 3600, sync.STALE_AFTER_MS),
+    ("dev", 60, registry.STALE_AFTER_MS), ("dev", 3600, 7_200_000), ("clerk", 3600, registry.STALE_AFTER_MS),
 ])
 def test_a_tab_counts_as_closed_after_two_token_lives_of_silence_at_least(monkeypatch, provider, lifetime_s,
                                                                            stale_ms) -> None:
     settings = SimpleNamespace(auth_provider=provider, dev_token_lifetime_s=lifetime_s)
-    monkeypatch.setattr(sync, "get_settings", lambda: settings)
-    assert sync.stale_after_ms() == stale_ms
+    monkeypatch.setattr(registry, "get_settings", lambda: settings)
+    assert registry.stale_after_ms() == stale_ms
