@@ -66,6 +66,8 @@ def shape_environment(args: argparse.Namespace) -> None:
     """Set the environment both servers inherit: workers, state manager, open-file limit."""
     os.environ["GRANIAN_WORKERS"] = str(args.workers)
     os.environ["SMNB_GC_LOG_MS"] = "5"
+    # Reflex's console wraps its lines at the terminal's width; whole lines name the lock holders.
+    os.environ["COLUMNS"] = "100000"
     if args.redis:
         os.environ.setdefault("REFLEX_REDIS_URL", DEFAULT_REDIS_URL)
         os.environ.pop("REFLEX_STATE_MANAGER_MODE", None)

@@ -8,6 +8,7 @@ import random
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,9 @@ SETUP_CONCURRENCY = 100
 WARMUP_TABS = 20
 IDLE_S = 10.0
 GC_PAUSE = re.compile(r"garbage collection .* paused this worker for ([0-9.]+) ms")
-LOCK_HELD = "was held too long"
+# Reflex's warning names the lock's token (client_state), how long, and the event that held it, if any.
+LOCK_HELD = re.compile(r"Lock for token (\S+) was held too long time_taken=([0-9.]+)s"
+                       r".*?(?:Happened in event: \S*\.(\w+)|$)")
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Report:
     gc_max_ms: float = 0.0
     gc_pauses_over_100_ms: int = 0
     locks_over_100_ms: int = 0
+    lock_holders: Counter[str] = field(default_factory=Counter)
+    lock_max_ms: dict[str, float] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
 
     def p50_ms(self, kind: str) -> float:
@@ -71,7 +76,12 @@ class Report:
                  f" setup_cpu_ms_per_tab={self.setup_cpu_ms_per_tab:.1f} kib_per_tab={self.kib_per_tab:.0f}"
                  f" idle_cpu_pct_per_1k={self.idle_cpu_pct_per_1k:.1f} gc_max_ms={self.gc_max_ms:.0f}"
                  f" gc_pauses_over_100_ms={self.gc_pauses_over_100_ms}"
-                 f" locks_over_100_ms={self.locks_over_100_ms}"]
+                 f" locks_over_100_ms={self.locks_over_100_ms}"
+                 f" lock_max_ms={max(self.lock_max_ms.values(), default=0.0):.0f}"]
+        if self.lock_holders:
+            lines.append(f"{label}: locks_over_100_ms by event: "
+                         + " ".join(f"{name}={count} (max {self.lock_max_ms[name]:.0f} ms)"
+                                    for name, count in self.lock_holders.most_common(6)))
         if self.first_error:
             lines.append(f"{label}: first error: {self.first_error}")
         for kind, values in self.samples.items():
@@ -110,7 +120,13 @@ def read_log(under: AppUnderLoad, report: Report, offset: int) -> None:
     pauses = [float(match.group(1)) for line in lines if (match := GC_PAUSE.search(line))]
     report.gc_max_ms = max(pauses, default=0.0)
     report.gc_pauses_over_100_ms = sum(pause > 100 for pause in pauses)
-    report.locks_over_100_ms = sum(LOCK_HELD in line for line in lines)
+    for line in lines:
+        if held := LOCK_HELD.search(line):
+            # Named by the event that held the lock, else by the state it locked.
+            holder = held.group(3) or f"{held.group(1).rsplit('____', 1)[-1]} (no event)"
+            report.locks_over_100_ms += 1
+            report.lock_holders[holder] += 1
+            report.lock_max_ms[holder] = max(report.lock_max_ms.get(holder, 0.0), float(held.group(2)) * 1000)
 
 
 async def measure_idle(under: AppUnderLoad, report: Report) -> None:

@@ -7,20 +7,25 @@ import time
 
 import reflex as rx
 
-from smnb_app.auth import SessionClaims
-from smnb_app.services.revocations import ENDED_MESSAGE
+from smnb_app.auth import SessionClaims, TokenVerificationError
+from smnb_app.db.availability import DatabaseUnavailable
+from smnb_app.services.revocations import ENDED_MESSAGE, is_revoked
+from smnb_app.services.sign_ins import sign_in
 from smnb_app.services.users import AuthUser
 from smnb_app.settings import get_settings
 from smnb_app.state.audit import audit_event, first_in_a_while, record_later
 from smnb_app.state.auth_expiry import ExpiryWatch
 from smnb_app.state.auth_pages import AuthPages
-from smnb_app.state.auth_rules import ClerkUser, rejection_message, tab_tag
-from smnb_app.state.token_intake import TokenIntake
+from smnb_app.state.auth_rules import ClerkUser, rejection_message, tab_tag, token_digest
+from smnb_app.state.failures import report_failure
+from smnb_app.state.runtime import get_verifier, resolve_identity, run_db
+from smnb_app.state.sessions.registry import enroll
+from smnb_app.state.sessions.sync import link_tab, read_tally, take_tally
 
 logger = logging.getLogger(__name__)
 
 
-class AuthState(TokenIntake, AuthPages, ExpiryWatch, rx.State):
+class AuthState(AuthPages, ExpiryWatch, rx.State):
     """Who the tab's user is, as verified by the server.
 
     The token's fingerprint, its claims and the user id are backend-only vars: the browser can
@@ -68,13 +73,32 @@ class AuthState(TokenIntake, AuthPages, ExpiryWatch, rx.State):
         return None
 
     def _signed_out(self) -> rx.event.EventSpec | None:
-        # A token still in progress was sent before this sign-out: it must not sign the tab in again.
-        self._intake_turn, self._intake_digest = self._intake_turn + 1, ""
         if self.is_authenticated:
             record_later(audit_event(self, "sign_out", user_id=self._user_id, sid=self._claims.get("sid")))
         self._drop()
         self.is_loading = False
         return self._sign_in_redirect()
+
+    @rx.event
+    async def set_session_token(self, token: str):
+        """Receive the token bridge's latest session token ("" when signed out).
+
+        Args:
+            token: The raw session JWT from the identity provider; anything else is refused.
+        """
+        if token == "":
+            return self._signed_out()
+        digest = token_digest(token)
+        if digest and digest == self._token_digest and self._is_current():
+            # Sent again on a new connection or focus: the tab may have missed a change meanwhile.
+            await take_tally(self, self._user_id, await read_tally(self._user_id))
+            return None
+        try:
+            claims = await get_verifier().verify(token)
+        except TokenVerificationError as exc:
+            self._reject(exc.reason)
+            return None
+        return await self._accept(claims, digest)
 
     def _renews(self, claims: SessionClaims) -> bool:
         """Whether a token renews the session this tab is signed in with (same user, same sid)."""
@@ -108,8 +132,25 @@ class AuthState(TokenIntake, AuthPages, ExpiryWatch, rx.State):
             image_url=user.avatar_url or "",
         )
 
-    def _sign_in_as(self, user: AuthUser, claims: SessionClaims, digest: str) -> list[rx.event.EventSpec]:
-        """Show a verified, recorded user in the tab; returns the events that follow a sign-in."""
+    async def _accept(self, claims: SessionClaims, digest: str):
+        identity = await resolve_identity(claims)
+        fresh = audit_event(self, "sign_in", sid=claims.sid) if self._claims.get("sid") != claims.sid else None
+        try:
+            # Ended sessions and deleted users verify until their tokens expire: refused here.
+            user = await run_db(lambda db: sign_in(db=db, identity=identity, sid=claims.sid, event=fresh))
+        except Exception as exc:
+            if isinstance(exc, DatabaseUnavailable) and self._renews(claims):
+                # A fresh token of the session this tab already holds: the tab stays signed in
+                # through the outage; its record is refreshed with the next token.
+                report_failure("could not refresh the signed-in user", exc)
+                self._claims, self._token_digest, self._expires_at = dict(claims.payload), digest, float(claims.exp)
+                return None
+            self._end(report_failure("could not record the signed-in user", exc,
+                                     "Your account could not be loaded. Try again in a moment."))
+            return None
+        if user is None:
+            self._reject_ended()
+            return None
         first = not self.is_authenticated
         if first:
             logger.info("tab %s signed in as user %d", tab_tag(self.router.session.client_token), user.id)
@@ -121,6 +162,13 @@ class AuthState(TokenIntake, AuthPages, ExpiryWatch, rx.State):
         self._token_digest = digest
         self._user_id = user.id
         self._expires_at = float(claims.exp)
+        await enroll(await link_tab(self, user.id, fresh=first))
+        # A session ended while this tab was not yet registered was announced to the tabs that
+        # were: now registered, this one asks once more.
+        if await run_db(lambda db: is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier)):
+            self._reject_ended()
+            return None
+        await take_tally(self, user.id, await read_tally(user.id))
         events = [AuthState.expire_session]
         if first and self._on_sign_in_page():
             events.append(self._to_next())

@@ -29,7 +29,6 @@ CALLABLE = {
 # Registered but never the browser's to call: server-chained handlers and Reflex's setters.
 REFUSED_BESIDES_SETVAR = {
     "state.set_is_hydrated", "on_load_internal_state.set_is_hydrated", "auth_state.expire_session",
-    "auth_state.take_in_token",
     "failure_state.show_failure",
 }
 

@@ -84,8 +84,6 @@ async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> di
 async def enroll(link: TabLink) -> None:
     """Register a tab in its user's registry (and leave the one of the user it switched from).
 
-    Runs outside the tab's own lock: each registry has a lock of its own.
-
     Args:
         link: What `link_tab` returned for the tab.
     """

@@ -24,6 +24,8 @@ COUNT_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(S
 EMPTY_COUNTS: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
 # Per-tab states that hold one user's data; they are reset whenever the tab's user changes.
 _TAB_STATES: list[type[BaseState]] = []
+# Those of them that show the user's sessions (loading the others would cost a state-manager read).
+_FOLLOWERS: list[type[BaseState]] = []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,14 +81,15 @@ def user_scoped(cls: type[BaseState]) -> type[BaseState]:
         The same class.
     """
     _TAB_STATES.append(cls)
+    if issubclass(cls, SessionsFollower):
+        _FOLLOWERS.append(cls)
     return cls
 
 
 async def link_tab(state: BaseState, user_id: int, *, fresh: bool) -> TabLink:
     """Link the tab to its verified user; on a fresh sign-in (or a switch of user) reset its views.
 
-    Called under the tab's lock for every verified token; the registry itself is edited after
-    it, outside that lock (`registry.enroll`).
+    Called for every verified token; the registry itself is edited after it (`registry.enroll`).
 
     Args:
         state: Any state of the tab, inside an event.
@@ -106,7 +109,7 @@ async def link_tab(state: BaseState, user_id: int, *, fresh: bool) -> TabLink:
 
 
 async def read_tally(user_id: int) -> TallyReading | None:
-    """Read a user's counts and version (one indexed query), outside any lock.
+    """Read a user's counts and version (one indexed query).
 
     Args:
         user_id: The tab's verified user.
@@ -130,7 +133,7 @@ async def take_tally(state: BaseState, user_id: int, reading: TallyReading | Non
     websocket connection) therefore brings a reading, and the tab catches up with it.
 
     Args:
-        state: Any state of the tab, under its lock.
+        state: Any state of the tab, inside an event.
         user_id: The tab's verified user.
         reading: From `read_tally`; None changes nothing.
     """
@@ -140,7 +143,5 @@ async def take_tally(state: BaseState, user_id: int, reading: TallyReading | Non
     if reading.tally.version == link._version and link._tally_ns:
         return
     link._take_tally(reading.tally, reading.read_ns)
-    for cls in _TAB_STATES:
-        follower = await state.get_state(cls)
-        if isinstance(follower, SessionsFollower):
-            await follower._follow_up(user_id, behind_as_of_ns=reading.read_ns)
+    for cls in _FOLLOWERS:
+        await (await state.get_state(cls))._follow_up(user_id, behind_as_of_ns=reading.read_ns)
