@@ -43,19 +43,21 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, **options: Any) -> Engine:
+def make_engine(url: str | URL, *, read_only: bool = False, **options: Any) -> Engine:
     """Create an engine tuned for this app.
 
     SQLite gets WAL, enforced foreign keys, a 30 s busy timeout and `BEGIN IMMEDIATE` for every
     transaction: a writer takes the write lock up front, so concurrent writers wait their turn
-    instead of failing on a read-to-write lock upgrade. Reads take the lock too, so SQLite runs
-    one transaction at a time: simple and correct; PostgreSQL is the choice for concurrency.
-    PostgreSQL gets READ COMMITTED pinned (the sign-in upsert relies on it, whatever the
-    server's default) and pre-ping on checkout. Both hide statement parameters in errors, so
-    a logged failure never shows a user's email.
+    instead of failing on a read-to-write lock upgrade. A read-only engine begins its
+    transactions deferred instead and refuses writes (`PRAGMA query_only`): in WAL mode its
+    reads see one snapshot each and wait for no writer, nor make one wait. PostgreSQL gets
+    READ COMMITTED pinned (the sign-in upsert relies on it, whatever the server's default) and
+    pre-ping on checkout. Both hide statement parameters in errors, so a logged failure never
+    shows a user's email.
 
     Args:
         url: A SQLAlchemy database URL (`sqlite:///file.db`, `postgresql://user@host/db`).
+        read_only: For SQLite, an engine for transactions that only read.
         **options: Extra `create_engine` keyword arguments (e.g. `poolclass`, `pool_size`).
 
     Returns:
@@ -73,8 +75,8 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
     connect_args.update(options.pop("connect_args", {}))
     engine = create_engine(parsed, connect_args=connect_args, **options)
-    event.listen(engine, "connect", _on_sqlite_connect)
-    event.listen(engine, "begin", _on_sqlite_begin)
+    event.listen(engine, "connect", _on_sqlite_connect_reader if read_only else _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin_deferred if read_only else _on_sqlite_begin)
     return engine
 
 
@@ -92,6 +94,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _on_sqlite_connect_reader(dbapi_connection: Any, record: Any) -> None:
+    _on_sqlite_connect(dbapi_connection, record)
+    # A write through the reader fails loudly instead of upgrading a deferred transaction.
+    dbapi_connection.execute("PRAGMA query_only=ON")
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:
@@ -112,9 +120,18 @@ def _on_sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _on_sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 @lru_cache(maxsize=4)
 def _engine_for(url: str) -> Engine:
     return make_engine(url)
+
+
+@lru_cache(maxsize=4)
+def _reader_for(url: str) -> Engine:
+    return make_engine(url, read_only=True) if make_url(url).get_backend_name() == "sqlite" else _engine_for(url)
 
 
 def get_engine() -> Engine:
@@ -126,6 +143,15 @@ def get_engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+def get_reader_engine() -> Engine:
+    """Return the process-wide engine for transactions that only read (see `make_engine`).
+
+    Returns:
+        On SQLite a shared read-only engine, created on first use; elsewhere `get_engine()`.
+    """
+    return _reader_for(get_settings().database_url)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """Open a database session and close it afterwards; it never commits by itself.
@@ -133,7 +159,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     Pass it as `db` to the service functions: each of them runs its own transaction.
 
     Args:
-        engine: The engine to use; `get_engine()` when omitted.
+        engine: The engine to use; `get_engine()` when omitted (`get_reader_engine()` for
+            service calls that only read).
 
     Yields:
         A SQLModel session with no transaction in progress.

@@ -195,7 +195,7 @@ class AccountState(rx.State):
         acting = await self._acting()
         if acting is None:
             return None
-        document = await run_db(lambda db: export_account(db=db, user_id=acting.user_id))
+        document = await run_db(lambda db: export_account(db=db, user_id=acting.user_id), read_only=True)
         if document is None:
             self.error = "Your data could not be found."
             return None

@@ -165,7 +165,8 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         await enroll(await link_tab(self, user.id, fresh=first))
         # A session ended while this tab was not yet registered was announced to the tabs that
         # were: now registered, this one asks once more.
-        if await run_db(lambda db: is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier)):
+        if await run_db(lambda db: is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier),
+                        read_only=True):
             self._reject_ended()
             return None
         await take_tally(self, user.id, await read_tally(user.id))

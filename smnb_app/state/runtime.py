@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
 from smnb_app.db.availability import as_outage
-from smnb_app.db.engine import session_scope
+from smnb_app.db.engine import get_reader_engine, session_scope
 from smnb_app.net.client_address import is_loopback_host
 from smnb_app.net.origins import app_origins
 from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
@@ -196,11 +196,13 @@ def _claims_version(claims: SessionClaims) -> int:
     return int(claims.iat * 1000)
 
 
-async def run_db(action: Callable[[Session], T]) -> T:
+async def run_db(action: Callable[[Session], T], *, read_only: bool = False) -> T:
     """Run one service call with its own DB session in a worker thread, off the event loop.
 
     Args:
         action: Called with the session; it runs the service's single transaction.
+        read_only: The call only reads: on SQLite it neither waits for a writer nor holds
+            one up (see `smnb_app.db.engine.make_engine`), and a write fails.
 
     Returns:
         What `action` returned.
@@ -210,7 +212,7 @@ async def run_db(action: Callable[[Session], T]) -> T:
     """
 
     def call() -> T:
-        with session_scope() as db:
+        with session_scope(get_reader_engine() if read_only else None) as db:
             return action(db)
 
     try:

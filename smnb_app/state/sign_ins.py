@@ -29,7 +29,8 @@ class SignInsState(rx.State):
             self.sign_ins, self.loaded = [], False
             return
         try:
-            views = await run_db(lambda db: recent_sign_ins(db=db, user_id=user_id, limit=RECENT_SIGN_INS))
+            views = await run_db(lambda db: recent_sign_ins(db=db, user_id=user_id, limit=RECENT_SIGN_INS),
+                                 read_only=True)
         except Exception as exc:
             self.error = report_failure("could not read the recent sign-ins", exc,
                                         "Your recent sign-ins could not be loaded. Reload the page to try again.")

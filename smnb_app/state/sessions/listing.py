@@ -68,7 +68,7 @@ class SessionsListing(rx.State, mixin=True):
     async def _reload(self, user_id: int) -> None:
         started_ns = time.time_ns()
         try:
-            listing = await run_db(self._listing_reader(user_id))
+            listing = await run_db(self._listing_reader(user_id), read_only=True)
         except Exception as exc:
             # The tab keeps what it shows; the next token, change or click tries again.
             self.error = report_failure("could not read a tab's sessions", exc, _LOAD_FAILED)
@@ -156,7 +156,8 @@ class SessionsListing(rx.State, mixin=True):
         self.loading = True
         yield
         try:
-            page = await run_db(lambda db: load_page(db, user_id=user_id, status=status, cursor=cursor))
+            page = await run_db(lambda db: load_page(db, user_id=user_id, status=status, cursor=cursor),
+                                read_only=True)
         except SessionError as exc:
             self.error = str(exc)
         except Exception as exc:

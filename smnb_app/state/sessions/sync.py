@@ -118,7 +118,8 @@ async def read_tally(user_id: int) -> TallyReading | None:
         The reading, or None when the database failed (logged): the next token or change brings it.
     """
     try:
-        tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()))
+        tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()),
+                                      read_only=True)
     except Exception as exc:
         report_failure("could not count the user's sessions", exc)
         return None
