@@ -70,8 +70,8 @@ async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) 
         samples["rename"].append(seconds * 1000)
 
 
-async def act(tabs: list[LoadTab], rounds: int) -> dict[str, list[float]]:
-    """Every tab a busy user at once; the round trips by kind of event, in ms."""
+async def act(tabs: list[LoadTab], rounds: int) -> tuple[dict[str, list[float]], list[BaseException]]:
+    """Every tab a busy user at once; the round trips by kind of event (ms), and the actors that failed."""
     samples: dict[str, list[float]] = {"cheap": [], "filter": [], "rename": []}
-    await asyncio.gather(*(busy_user(tab, rounds, samples) for tab in tabs))
-    return samples
+    outcomes = await asyncio.gather(*(busy_user(tab, rounds, samples) for tab in tabs), return_exceptions=True)
+    return samples, [outcome for outcome in outcomes if isinstance(outcome, BaseException)]

@@ -48,6 +48,7 @@ class Report:
     tabs: int = 0
     ok: int = 0
     errors: int = 0
+    actor_errors: int = 0
     first_error: str = ""
     tabs_per_s: float = 0.0
     setup_cpu_ms_per_tab: float = 0.0
@@ -75,7 +76,7 @@ class Report:
         lines = [f"{label}: tabs={self.tabs} ok={self.ok} errors={self.errors} tabs_per_s={self.tabs_per_s:.0f}"
                  f" setup_cpu_ms_per_tab={self.setup_cpu_ms_per_tab:.1f} kib_per_tab={self.kib_per_tab:.0f}"
                  f" idle_cpu_pct_per_1k={self.idle_cpu_pct_per_1k:.1f} gc_max_ms={self.gc_max_ms:.0f}"
-                 f" gc_pauses_over_100_ms={self.gc_pauses_over_100_ms}"
+                 f" gc_pauses_over_100_ms={self.gc_pauses_over_100_ms} actor_errors={self.actor_errors}"
                  f" locks_over_100_ms={self.locks_over_100_ms}"
                  f" lock_max_ms={max(self.lock_max_ms.values(), default=0.0):.0f}"]
         if self.lock_holders:
@@ -184,7 +185,11 @@ async def app_run(under: AppUnderLoad, *, tabs: int, actors: int, rounds: int) -
     log_from = under.server.log_size()
     await open_tabs(under, report, tabs, lambda index: open_signed_in(url, tokens[WARMUP_TABS + index]))
     busy = random.sample(under.tabs, min(actors, len(under.tabs)))
-    report.samples.update(await act(busy, rounds))
+    samples, failures = await act(busy, rounds)
+    report.samples.update(samples)
+    report.actor_errors = len(failures)
+    if failures:
+        report.first_error = report.first_error or f"an actor: {type(failures[0]).__name__}: {failures[0]}"
     await measure_idle(under, report)
     read_log(under, report, log_from)
     await asyncio.gather(*(tab.close() for tab in under.tabs), return_exceptions=True)
