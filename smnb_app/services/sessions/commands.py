@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from smnb_app.db import ModelSession, User, epoch_ms
+from smnb_app.services.sessions.changes import change_column
 from smnb_app.services.sessions.errors import SessionRuleError
 from smnb_app.services.sessions.names import copy_name, default_name, validate_name
 from smnb_app.services.sessions.queries import owned_session, validate_status
@@ -103,12 +104,8 @@ def rename_session(
     """
     clean_name = validate_name(name)
     with db.begin():
-        row = owned_session(db, user_id, session_id, lock=True)
-        _refuse_archived(row)
-        if row.name != clean_name:
-            row.name = clean_name
-            _touch(row, now_ms)
-        return session_view(row)
+        return change_column(db, user_id=user_id, session_id=session_id, column="name", value=clean_name,
+                             now_ms=now_ms, refuse=_refuse_archived)
 
 
 def update_settings(
@@ -172,11 +169,8 @@ def set_status(
     """
     new_status = validate_status(status)
     with db.begin():
-        row = owned_session(db, user_id, session_id, lock=True)
-        if row.status != new_status:
-            row.status = new_status
-            _touch(row, now_ms)
-        return session_view(row)
+        return change_column(db, user_id=user_id, session_id=session_id, column="status", value=new_status,
+                             now_ms=now_ms)
 
 
 def duplicate_session(

@@ -49,6 +49,24 @@ def validate_status(status: Any) -> str:
     return status
 
 
+def require_session_id(session_id: Any) -> int:
+    """Check that a session id, as received, could name a session.
+
+    Args:
+        session_id: The id from the browser.
+
+    Returns:
+        The id.
+
+    Raises:
+        SessionNotFound: If it is not a positive 64-bit integer (answered exactly like someone
+            else's session: it reveals nothing).
+    """
+    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id <= MAX_SESSION_ID:
+        raise SessionNotFound()
+    return session_id
+
+
 def owned_session(
     db: Session, user_id: int, session_id: Any, *, lock: bool = False
 ) -> ModelSession:
@@ -66,11 +84,7 @@ def owned_session(
     Raises:
         SessionNotFound: If it is missing, someone else's, or the id is malformed.
     """
-    # A malformed id is answered exactly like someone else's: it reveals nothing.
-    if isinstance(session_id, bool) or not isinstance(session_id, int):
-        raise SessionNotFound()
-    if not 0 < session_id <= MAX_SESSION_ID:
-        raise SessionNotFound()
+    require_session_id(session_id)
     stmt = select(ModelSession).where(
         ModelSession.id == session_id, ModelSession.user_id == user_id
     )
