@@ -16,8 +16,7 @@ from sqlmodel import Session
 
 from smnb_app.db import ModelSession, epoch_ms
 from smnb_app.services.sessions.queries import owned_session, require_session_id
-from smnb_app.services.sessions.settings import stored_settings
-from smnb_app.services.sessions.views import SessionView, session_view
+from smnb_app.services.sessions.views import SessionView, session_view, view_from_columns
 
 _SESSIONS = ModelSession.__table__
 # Strictly increasing even within one millisecond, so updated_at can serve as a version.
@@ -70,9 +69,7 @@ def change_column(
               "b_now_ms": epoch_ms(now_ms)}
     changed = db.exec(_CHANGES[column], params=params).mappings().first()
     if changed is not None:
-        return SessionView(id=changed["id"], name=changed["name"], status=changed["status"],
-                           settings=stored_settings(changed["settings"]), created_at=changed["created_at"],
-                           updated_at=changed["updated_at"])
+        return view_from_columns(changed)
     row = owned_session(db, user_id, session_id, lock=True)
     if refuse is not None:
         refuse(row)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, or_
+from sqlalchemy import BigInteger, Integer, Select, bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from smnb_app.db import SESSION_STATUSES, ModelSession
@@ -20,6 +21,7 @@ from smnb_app.services.sessions.views import (
     decode_cursor,
     encode_cursor,
     session_view,
+    view_from_columns,
 )
 
 MAX_PAGE_SIZE = 100
@@ -30,6 +32,23 @@ _TALLY = (
     .where(ModelSession.user_id == bindparam("user_id", type_=Integer))
     .group_by(ModelSession.status)
 )
+
+
+
+def _listing(*, by_status: bool, after_cursor: bool) -> Select:
+    table = ModelSession.__table__
+    stmt = sa_select(table).where(table.c.user_id == bindparam("user_id", type_=Integer))
+    if by_status:
+        stmt = stmt.where(table.c.status == bindparam("status"))
+    if after_cursor:
+        created_at, last_id = bindparam("created_at", type_=BigInteger), bindparam("last_id", type_=Integer)
+        stmt = stmt.where(table.c.created_at <= created_at, or_(table.c.created_at < created_at, table.c.id < last_id))
+    return stmt.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+# A page of the list is read on every load, filter change and follow-up: each shape built once.
+_LISTINGS = {(by_status, after_cursor): _listing(by_status=by_status, after_cursor=after_cursor)
+             for by_status in (False, True) for after_cursor in (False, True)}
 
 
 def validate_status(status: Any) -> str:
@@ -122,19 +141,12 @@ def list_sessions(
         validate_status(status)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
         raise SessionValidationError(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}")
-    stmt = select(ModelSession).where(ModelSession.user_id == user_id)
-    if status is not None:
-        stmt = stmt.where(ModelSession.status == status)
+    params: dict[str, Any] = {"user_id": user_id, "status": status, "limit": limit + 1}
     if cursor is not None:
-        created_at, last_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            ModelSession.created_at <= created_at,
-            or_(ModelSession.created_at < created_at, ModelSession.id < last_id),
-        )
-    stmt = stmt.order_by(ModelSession.created_at.desc(), ModelSession.id.desc()).limit(limit + 1)
+        params["created_at"], params["last_id"] = decode_cursor(cursor)
     with db.begin():
-        rows = db.exec(stmt).all()
-        items = tuple(session_view(row) for row in rows[:limit])
+        rows = db.exec(_LISTINGS[status is not None, cursor is not None], params=params).mappings().all()
+    items = tuple(view_from_columns(row) for row in rows[:limit])
     more = len(rows) > limit
     return SessionPage(
         items=items,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -100,6 +101,25 @@ def session_view(row: ModelSession) -> SessionView:
         settings=stored_settings(row.settings),
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def view_from_columns(columns: Mapping[str, Any]) -> SessionView:
+    """Build the view of a session from its columns, as a Core statement returns them.
+
+    Args:
+        columns: The `sessions` row's columns by name.
+
+    Returns:
+        Its view, with complete settings.
+    """
+    return SessionView(
+        id=columns["id"],
+        name=columns["name"],
+        status=columns["status"],
+        settings=stored_settings(columns["settings"]),
+        created_at=columns["created_at"],
+        updated_at=columns["updated_at"],
     )
 
 
