@@ -34,7 +34,6 @@ _TALLY = (
 )
 
 
-
 def _listing(*, by_status: bool, after_cursor: bool) -> Select:
     table = ModelSession.__table__
     stmt = sa_select(table).where(table.c.user_id == bindparam("user_id", type_=Integer))
