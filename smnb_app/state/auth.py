@@ -19,8 +19,7 @@ from smnb_app.state.auth_pages import AuthPages
 from smnb_app.state.auth_rules import ClerkUser, rejection_message, tab_tag, token_digest
 from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import get_verifier, resolve_identity, run_db
-from smnb_app.state.sessions.registry import enroll
-from smnb_app.state.sessions.sync import link_tab, read_tally, take_tally
+from smnb_app.state.sessions.sync import catch_up, link_user
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         digest = token_digest(token)
         if digest and digest == self._token_digest and self._is_current():
             # Sent again on a new connection or focus: the tab may have missed a change meanwhile.
-            await take_tally(self, self._user_id, await read_tally(self._user_id))
+            await catch_up(self, self._user_id)
             return None
         try:
             claims = await get_verifier().verify(token)
@@ -162,14 +161,14 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
         self._token_digest = digest
         self._user_id = user.id
         self._expires_at = float(claims.exp)
-        await enroll(await link_tab(self, user.id, fresh=first))
+        await link_user(self, user.id, fresh=first)
         # A session ended while this tab was not yet registered was announced to the tabs that
         # were: now registered, this one asks once more.
         if await run_db(lambda db: is_revoked(db=db, sid=claims.sid, token_identifier=identity.token_identifier),
                         read_only=True):
             self._reject_ended()
             return None
-        await take_tally(self, user.id, await read_tally(user.id))
+        await catch_up(self, user.id)
         events = [AuthState.expire_session]
         if first and self._on_sign_in_page():
             events.append(self._to_next())

@@ -2,7 +2,7 @@
 
 Everything here is per tab (filter, loaded pages, cursor). A change of the user's sessions,
 made in this tab or another, arrives as a patch (the changed rows and the counts) that the tab
-applies to its own filter and pages in memory; when the tab may have missed one (`sync.take_tally`),
+applies to its own filter and pages in memory; when the tab may have missed one (`sync.catch_up`),
 it re-reads its pages from the database.
 """
 
@@ -114,7 +114,7 @@ class SessionsListing(rx.State, mixin=True):
             self.sessions = rows
 
     async def _follow_up(self, user_id: int, *, behind_as_of_ns: int) -> None:
-        """Re-read the loaded pages: the tab was behind the database (see `sync.take_tally`).
+        """Re-read the loaded pages: the tab was behind the database (see `sync.catch_up`).
 
         Args:
             user_id: The tab's verified user.

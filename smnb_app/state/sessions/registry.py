@@ -16,7 +16,6 @@ users that merely have the same id.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import hmac
 import logging
@@ -48,15 +47,6 @@ class SessionsTabs(rx.State):
     _tabs: dict[str, int] = {}
 
 
-@dataclasses.dataclass(frozen=True)
-class TabLink:
-    """Where a tab registers: the registry of its user, and the one of the user it leaves ("" if none)."""
-
-    client: str
-    token: str
-    previous: str
-
-
 def link_token(user_id: int) -> str:
     """The state-manager token of a user's tab registry: unguessable without the server secret.
 
@@ -81,16 +71,18 @@ async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> di
         return tabs
 
 
-async def enroll(link: TabLink) -> None:
+async def enroll(*, client: str, token: str, previous: str) -> None:
     """Register a tab in its user's registry (and leave the one of the user it switched from).
 
     Args:
-        link: What `link_tab` returned for the tab.
+        client: The tab's client token.
+        token: The link token of the tab's user.
+        previous: The link token the tab was linked to before ("" if none).
     """
-    if link.previous and link.previous != link.token:
-        await _edit_tabs(link.previous, lambda tabs: tabs.pop(link.client, None))
-    await _edit_tabs(link.token, partial(register_tab, client=link.client, now_ms=epoch_ms(),
-                                         limit=get_settings().max_tabs_per_user))
+    if previous and previous != token:
+        await _edit_tabs(previous, lambda tabs: tabs.pop(client, None))
+    await _edit_tabs(token, partial(register_tab, client=client, now_ms=epoch_ms(),
+                                    limit=get_settings().max_tabs_per_user))
 
 
 def register_tab(tabs: dict[str, int], *, client: str, now_ms: int, limit: int) -> None:

@@ -17,7 +17,7 @@ from reflex.state import BaseState
 from smnb_app.services.sessions import SessionsTally, StatusCounts, tally_sessions
 from smnb_app.state.failures import report_failure
 from smnb_app.state.runtime import run_db
-from smnb_app.state.sessions.registry import TabLink, link_token
+from smnb_app.state.sessions.registry import enroll, link_token
 
 # The keys of `SessionsLink.counts`, in display order: those of the service's counts.
 COUNT_KEYS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StatusCounts))
@@ -26,14 +26,6 @@ EMPTY_COUNTS: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
 _TAB_STATES: list[type[BaseState]] = []
 # Those of them that show the user's sessions (loading the others would cost a state-manager read).
 _FOLLOWERS: list[type[BaseState]] = []
-
-
-@dataclasses.dataclass(frozen=True)
-class TallyReading:
-    """The user's counts and version, and when they were read (epoch ns)."""
-
-    tally: SessionsTally
-    read_ns: int
 
 
 class SessionsLink(rx.State):
@@ -86,18 +78,15 @@ def user_scoped(cls: type[BaseState]) -> type[BaseState]:
     return cls
 
 
-async def link_tab(state: BaseState, user_id: int, *, fresh: bool) -> TabLink:
-    """Link the tab to its verified user; on a fresh sign-in (or a switch of user) reset its views.
+async def link_user(state: BaseState, user_id: int, *, fresh: bool) -> None:
+    """Register the tab for its verified user; on a fresh sign-in (or a switch of user) reset its views.
 
-    Called for every verified token; the registry itself is edited after it (`registry.enroll`).
+    Called by `AuthState` for every verified token: a refresh renews the registration.
 
     Args:
         state: Any state of the tab, inside an event.
         user_id: The verified user's id (from `AuthState`, never from the browser).
         fresh: Whether the tab was signed out before this token.
-
-    Returns:
-        Where the tab registers.
     """
     link = await state.get_state(SessionsLink)
     token, previous = link_token(user_id), link._token
@@ -105,44 +94,30 @@ async def link_tab(state: BaseState, user_id: int, *, fresh: bool) -> TabLink:
         link._token = token
         for cls in _TAB_STATES:
             (await state.get_state(cls)).reset()
-    return TabLink(client=state.router.session.client_token, token=token, previous=previous)
+    await enroll(client=state.router.session.client_token, token=token, previous=previous)
 
 
-async def read_tally(user_id: int) -> TallyReading | None:
-    """Read a user's counts and version (one indexed query).
+async def catch_up(state: BaseState, user_id: int) -> None:
+    """Compare what the tab shows with the database (one indexed query); reload what is behind.
+
+    Live sync has no acknowledgement: a delivery lost on the way (a worker killed, a message
+    dropped) would leave the tab stale. Every token (sent on refresh, focus and every new
+    websocket connection) therefore brings the tab back to the truth.
 
     Args:
+        state: Any state of the tab, inside an event.
         user_id: The tab's verified user.
-
-    Returns:
-        The reading, or None when the database failed (logged): the next token or change brings it.
     """
     try:
         tally, read_ns = await run_db(lambda db: (tally_sessions(db=db, user_id=user_id), time.time_ns()),
                                       read_only=True)
     except Exception as exc:
+        # Signing in must not fail for the counts; the next token or change brings them.
         report_failure("could not count the user's sessions", exc)
-        return None
-    return TallyReading(tally=tally, read_ns=read_ns)
-
-
-async def take_tally(state: BaseState, user_id: int, reading: TallyReading | None) -> None:
-    """Compare what the tab shows with a reading of the database; reload what is behind.
-
-    Live sync has no acknowledgement: a delivery lost on the way (a worker killed, a message
-    dropped) would leave the tab stale. Every token (sent on refresh, focus and every new
-    websocket connection) therefore brings a reading, and the tab catches up with it.
-
-    Args:
-        state: Any state of the tab, inside an event.
-        user_id: The tab's verified user.
-        reading: From `read_tally`; None changes nothing.
-    """
-    if reading is None:
         return
     link = await state.get_state(SessionsLink)
-    if reading.tally.version == link._version and link._tally_ns:
+    if tally.version == link._version and link._tally_ns:
         return
-    link._take_tally(reading.tally, reading.read_ns)
+    link._take_tally(tally, read_ns)
     for cls in _FOLLOWERS:
-        await (await state.get_state(cls))._follow_up(user_id, behind_as_of_ns=reading.read_ns)
+        await (await state.get_state(cls))._follow_up(user_id, behind_as_of_ns=read_ns)
