@@ -51,11 +51,14 @@ def test_foreign_session_is_indistinguishable_from_missing(
     assert not db.in_transaction()
 
 
-@pytest.mark.parametrize("session_id", ["1", 1.0, True, None, 0, -1, 2**31, 2**63, 2**70])
-def test_odd_ids_are_not_found(db: Session, session_id: Any) -> None:
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("session_id", ["1", 1.0, True, None, 0, -1, 2**31, 2**63, 2**70, [1], {"$gt": 0}])
+def test_odd_ids_are_not_found(engine: Engine, db: Session, operation: str, session_id: Any) -> None:
     alice = make_user(db, "alice")
+    before = snapshot(engine)
     with pytest.raises(SessionNotFound, match="^Session not found$"):
-        svc.get_session(db=db, user_id=alice, session_id=session_id)
+        OPERATIONS[operation](db, alice, session_id)
+    assert snapshot(engine) == before
 
 
 def test_last_session_cannot_be_deleted(engine: Engine, db: Session) -> None:
