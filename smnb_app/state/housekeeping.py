@@ -42,7 +42,7 @@ async def purge_once() -> None:
     }
     for what, purge in purges.items():
         try:
-            removed = await run_db(purge)
+            removed = await run_db(purge, bounded=False)
         except Exception as exc:
             logger.warning("could not purge %s: %s", what, exc, exc_info=not isinstance(exc, DatabaseUnavailable))
             continue

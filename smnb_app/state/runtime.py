@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +19,7 @@ from sqlmodel import Session
 from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
 from smnb_app.db.availability import as_outage
 from smnb_app.db.engine import get_reader_engine, session_scope
+from smnb_app.db.on_loop import LockBusy, run_without_waiting, uses_sqlite
 from smnb_app.net.client_address import is_loopback_host
 from smnb_app.net.origins import app_origins
 from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
@@ -196,13 +199,20 @@ def _claims_version(claims: SessionClaims) -> int:
     return int(claims.iat * 1000)
 
 
-async def run_db(action: Callable[[Session], T], *, read_only: bool = False) -> T:
-    """Run one service call with its own DB session in a worker thread, off the event loop.
+async def run_db(action: Callable[[Session], T], *, read_only: bool = False, bounded: bool = True) -> T:
+    """Run one service call with its own DB session, without blocking the event loop on a wait.
+
+    On SQLite the call runs on the loop itself when no lock stands in its way (see
+    `smnb_app.db.on_loop`), else on a thread: SQLite's writes on the one writer thread, where
+    they queue in order instead of sleeping in SQLite's busy handler. PostgreSQL's calls, which
+    wait on the network, always run on a thread.
 
     Args:
         action: Called with the session; it runs the service's single transaction.
         read_only: The call only reads: on SQLite it neither waits for a writer nor holds
             one up (see `smnb_app.db.engine.make_engine`), and a write fails.
+        bounded: The call's work is small whatever the data (one user's rows, one page);
+            False (a purge of any size) keeps it off the loop.
 
     Returns:
         What `action` returned.
@@ -216,8 +226,21 @@ async def run_db(action: Callable[[Session], T], *, read_only: bool = False) -> 
             return action(db)
 
     try:
-        return await asyncio.to_thread(call)
+        if not uses_sqlite():
+            return await asyncio.to_thread(call)
+        if bounded:
+            try:
+                return run_without_waiting(action, read_only=read_only)
+            except LockBusy:
+                pass  # held by another process or thread: wait for it off the loop
+        executor = None if read_only else _sqlite_writer()
+        return await asyncio.get_running_loop().run_in_executor(executor, contextvars.copy_context().run, call)
     except Exception as error:
         if (outage := as_outage(error)) is not None:
             raise outage from error
         raise
+
+
+@lru_cache(maxsize=1)
+def _sqlite_writer() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
