@@ -111,9 +111,21 @@ def _enable_wal(cursor: sqlite3.Cursor) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
+            if not is_lock_conflict(error) or time.monotonic() >= deadline:
                 raise
             time.sleep(_WAL_RETRY_PAUSE_S)
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """Whether a SQLite error says another connection holds a lock it needs.
+
+    Args:
+        error: A `sqlite3` error, or SQLAlchemy's wrapper of one.
+
+    Returns:
+        True for "database is locked" and its kin (a table or the schema locked).
+    """
+    return "locked" in str(getattr(error, "orig", None) or error)
 
 
 def _on_sqlite_begin(connection: Any) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from smnb_app.db.engine import get_engine, make_engine
+from smnb_app.db.engine import get_engine, is_lock_conflict, make_engine
 
 T = TypeVar("T")
 _NO_WAIT = {"timeout": 0}
@@ -67,15 +67,10 @@ def run_without_waiting(action: Callable[[Session], T], *, read_only: bool = Fal
         try:
             return action(db)
         except OperationalError as error:
-            if db.bind is first and _is_lock_busy(error):
+            if db.bind is first and is_lock_conflict(error):
                 raise LockBusy(str(error.orig)) from error
             raise
 
 
 def _wait_from_now_on(db: Session) -> None:
     db.bind = get_engine()
-
-
-def _is_lock_busy(error: OperationalError) -> bool:
-    message = str(error.orig)
-    return "database is locked" in message or "database table is locked" in message

@@ -29,9 +29,8 @@ def database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPa
     for cache in caches:
         cache.cache_clear()
     yield path
-    for writer, reader in [on_loop._engines_for(engine_module.get_engine().url)]:
-        writer.dispose()
-        reader.dispose()
+    for engine in on_loop._engines_for(engine_module.get_engine().url):
+        engine.dispose()
     engine_module.get_engine().dispose()
     engine_module.get_reader_engine().dispose()
     for cache in caches:
