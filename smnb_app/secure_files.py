@@ -14,6 +14,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from smnb_app.settings_echo import shown
+
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
 
@@ -22,45 +24,71 @@ class UnsafeFileError(Exception):
     """A secret file or its directory is exposed; the message is one line saying what to fix."""
 
 
-def private_dir(path: Path) -> None:
+class UnusablePathError(UnsafeFileError):
+    """A secret cannot be kept where it is asked to be (a file where a directory goes, no permission)."""
+
+
+def _label(name: str | None) -> str:
+    return f"{name}: " if name else ""
+
+
+def private_dir(path: Path, *, name: str | None = None) -> None:
     """Make sure `path` is a directory only its owner can enter (0700), creating it when missing.
 
     Args:
         path: The directory.
+        name: What it holds, for the message (e.g. "SMNB_DEV_KEY_PATH").
 
     Raises:
+        UnusablePathError: It cannot be made (a file stands on the way, no permission, a name
+            too long).
         UnsafeFileError: It is a symlink, not a directory, owned by another user, or open to
             group or others.
     """
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UnusablePathError(f"{_label(name)}cannot make the directory {shown(str(path))}: a file is in the "
+                                "way; choose another path or move the file") from None
+    except OSError as error:
+        raise UnusablePathError(f"{_label(name)}cannot make the directory {shown(str(path))}: {error.strerror}; "
+                                "choose another path") from None
     info = path.lstat()
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise UnsafeFileError(f"{path} must be a real directory, not a symlink or a file; remove it")
+        raise UnsafeFileError(f"{_label(name)}{path} must be a real directory, not a symlink or a file; remove it")
     if info.st_uid != os.geteuid():
-        raise UnsafeFileError(f"{path} belongs to another user; keep the app's secrets in a directory of its own")
+        raise UnsafeFileError(
+            f"{_label(name)}{path} belongs to another user; keep the app's secrets in a directory of its own"
+        )
     if info.st_mode & 0o077:
         raise UnsafeFileError(
-            f"{path} is accessible by group or others; run `chmod 700 {path}` if it holds only the app's "
-            "secrets, else keep them in a directory of their own"
+            f"{_label(name)}{path} is accessible by group or others; run `chmod 700 {path}` if it holds only the "
+            "app's secrets, else keep them in a directory of their own"
         )
 
 
-def create_private_file(path: Path, data: bytes) -> bool:
+def create_private_file(path: Path, data: bytes, *, name: str | None = None) -> bool:
     """Write `data` to a new file at `path`, mode 0600, unless something already exists there.
 
     Args:
         path: The file; its directory is made private first.
         data: The contents.
+        name: What it is, for the message (e.g. "SMNB_DEV_KEY_PATH").
 
     Returns:
         True when this call created the file, False when it already existed (kept as it is).
 
     Raises:
+        UnusablePathError: The directory cannot be made, or the file not created in it.
         UnsafeFileError: The directory is unsafe (see `private_dir`).
     """
-    private_dir(path.parent)
+    private_dir(path.parent, name=name)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(draft, _CREATE, 0o600)
+    try:
+        fd = os.open(draft, _CREATE, 0o600)
+    except OSError as error:
+        raise UnusablePathError(f"{_label(name)}cannot create {shown(str(path))}: {error.strerror}; "
+                                "choose another path") from None
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -133,7 +161,7 @@ def ensure_private_file(path: Path, *, name: str) -> None:
     Raises:
         UnsafeFileError: It is a symlink, not a regular file, or belongs to another user.
     """
-    create_private_file(path, b"")
+    create_private_file(path, b"", name=name)
     info = path.lstat()
     if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
         path.chmod(0o600)
@@ -156,7 +184,7 @@ def load_or_create_secret(path: Path, *, name: str, size: int = 32) -> bytes:
         UnsafeFileError: The file or its directory is exposed, or the secret is too short to be one.
     """
     if not path.exists():
-        create_private_file(path, secrets.token_bytes(size))
+        create_private_file(path, secrets.token_bytes(size), name=name)
     secret = read_private_file(path, name=name)
     if len(secret) < size:
         raise UnsafeFileError(f"{name}: {path} holds {len(secret)} bytes, fewer than {size}; delete it to get a new one")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from smnb_app.providers.clerk.config import (
@@ -13,13 +13,21 @@ from smnb_app.providers.clerk.config import (
     check_clerk,
     frontend_api_from_publishable_key,
 )
-from smnb_app.settings_values import IPNetwork, flag, networks, number, origins
+from smnb_app.settings_echo import shown
+from smnb_app.settings_limits import LIMITS
+from smnb_app.settings_locations import (
+    DEFAULT_BACKEND_URL,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_DEV_KEY_PATH,
+    backend_url,
+    database_url,
+    dev_key_path,
+    redis_url,
+)
+from smnb_app.settings_values import IPNetwork, flag, networks, number, origins, text
 
-DEFAULT_DATABASE_URL = "sqlite:///smnb.db"
-DEFAULT_BACKEND_URL = "http://localhost:8000"
 DEV_ISSUER_PATH = "/dev-auth"
 PROVIDERS = ("dev", "clerk")
-_DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 # Reflex's environment modes in which the app faces real users (preview serves a built frontend).
 PRODUCTION_MODES = ("prod", "preview")
 DEPLOYMENTS = ("local", "production")
@@ -55,13 +63,20 @@ class Settings:
     dev_auth_allow_remote: bool = False
     trusted_proxies: tuple[IPNetwork, ...] = ()
     dev_token_lifetime_s: int = 60
-    dev_key_path: str = ".smnb/dev_issuer_key.pem"
+    dev_key_path: str = DEFAULT_DEV_KEY_PATH
     clock_skew_s: float = 5.0
     link_secret: str | None = None
     max_sessions_per_user: int = 1000
     max_tabs_per_user: int = 50
     event_rate: float = 20.0
     event_burst: int = 40
+    max_sockets_per_address: int = 20
+    address_connects_per_s: float = 2.0
+    address_event_rate: float = 60.0
+    address_event_burst: int = 120
+    address_sign_ins_per_minute: int = 60
+    max_queued_events_per_tab: int = 32
+    max_event_bytes: int = 65536
     audit_retention_days: int = 90
     gc_log_ms: float = 100.0
 
@@ -84,28 +99,20 @@ class Settings:
         return self.issuer + "/.well-known/jwks.json"
 
 
-def _database_url(env: Mapping[str, str], problems: list[str]) -> str:
-    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    scheme, separator, _ = url.partition("://")
-    if not separator or scheme.split("+")[0] not in _DATABASE_SCHEMES:
-        problems.append(f"DATABASE_URL: expected sqlite:///... or postgresql://..., got scheme {scheme!r}")
-    return "postgresql://" + url.removeprefix("postgres://") if url.startswith("postgres://") else url
-
-
 def _deployment(env: Mapping[str, str], problems: list[str]) -> str:
     """`SMNB_DEPLOYMENT`: a production deployment must have what several instances share."""
-    deployment = env.get("SMNB_DEPLOYMENT", "").strip().lower() or "local"
+    deployment = text(env, "SMNB_DEPLOYMENT").lower() or "local"
     if deployment not in DEPLOYMENTS:
-        problems.append(f"SMNB_DEPLOYMENT: expected local or production, got {env['SMNB_DEPLOYMENT']!r}")
+        problems.append(f"SMNB_DEPLOYMENT: expected local or production, got {shown(env['SMNB_DEPLOYMENT'])}")
         return "local"
     if deployment == "production":
-        if env.get("REFLEX_ENV_MODE", "").strip().lower() != "prod":
+        if text(env, "REFLEX_ENV_MODE").lower() != "prod":
             problems.append("REFLEX_ENV_MODE: a production deployment runs `reflex run --env prod`")
-        if not env.get("DATABASE_URL", "").strip().startswith(("postgresql", "postgres://")):
+        if not text(env, "DATABASE_URL").startswith(("postgresql", "postgres://")):
             problems.append("DATABASE_URL: a production deployment needs PostgreSQL (postgresql://user@host:5432/db)")
-        if not env.get("REFLEX_REDIS_URL", "").strip():
+        if not text(env, "REFLEX_REDIS_URL"):
             problems.append("REFLEX_REDIS_URL: a production deployment needs Redis (the instances share state in it)")
-        if not env.get("SMNB_LINK_SECRET", "").strip():
+        if not text(env, "SMNB_LINK_SECRET"):
             problems.append("SMNB_LINK_SECRET: a production deployment needs one secret, the same on every instance")
     return deployment
 
@@ -119,14 +126,14 @@ def auth_provider_from_env(env: Mapping[str, str]) -> str:
     Returns:
         `SMNB_AUTH_PROVIDER` lower-cased, else `clerk` when a publishable key is set, else `dev`.
     """
-    default = "clerk" if env.get("CLERK_PUBLISHABLE_KEY", "").strip() else "dev"
-    return env.get("SMNB_AUTH_PROVIDER", "").strip().lower() or default
+    default = "clerk" if text(env, "CLERK_PUBLISHABLE_KEY") else "dev"
+    return text(env, "SMNB_AUTH_PROVIDER").lower() or default
 
 
 def _provider(env: Mapping[str, str], problems: list[str]) -> str:
     provider = auth_provider_from_env(env)
     if provider not in PROVIDERS:
-        problems.append(f"SMNB_AUTH_PROVIDER: expected dev or clerk, got {env['SMNB_AUTH_PROVIDER']!r}")
+        problems.append(f"SMNB_AUTH_PROVIDER: expected dev or clerk, got {shown(env['SMNB_AUTH_PROVIDER'])}")
     return provider
 
 
@@ -144,10 +151,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     problems: list[str] = []
-    production = env.get("REFLEX_ENV_MODE", "dev").strip().lower() in PRODUCTION_MODES
+    production = text(env, "REFLEX_ENV_MODE").lower() in PRODUCTION_MODES
     provider = _provider(env, problems)
     deployment = _deployment(env, problems)
-    database_url = _database_url(env, problems)
+    database = database_url(env, problems)
+    redis_url(env, problems)
     allow_dev = flag(env, "SMNB_ALLOW_DEV_AUTH_IN_PROD", problems)
     clerk: ClerkValues | None = None
     if provider == "clerk":
@@ -157,15 +165,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "SMNB_AUTH_PROVIDER: the dev identity provider refuses production mode; "
             "configure Clerk or set SMNB_ALLOW_DEV_AUTH_IN_PROD=1"
         )
-    backend_url = (env.get("SMNB_BACKEND_URL", "").strip() or env.get("REFLEX_API_URL", "").strip()
-                   or DEFAULT_BACKEND_URL).rstrip("/")
-    if not backend_url.startswith(("http://", "https://")):
-        problems.append(f"SMNB_BACKEND_URL: expected http(s)://host:port, got {backend_url!r}")
+    backend = backend_url(env, problems)
+    key_path = dev_key_path(env, problems)
     lifetime = number(env, "SMNB_DEV_TOKEN_LIFETIME_S", 60, (2, 3600), problems, integer=True)
     skew = number(env, "SMNB_CLOCK_SKEW_S", 5.0, (0, 60), problems)
-    link_secret = env.get("SMNB_LINK_SECRET", "").strip() or None
-    if link_secret is not None and len(link_secret) < 32:
-        problems.append("SMNB_LINK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+    link_secret = _link_secret(env, problems)
     parties = origins(env, "CLERK_AUTHORIZED_PARTIES", problems)
     allow_remote = flag(env, "SMNB_DEV_AUTH_ALLOW_REMOTE", problems)
     proxies = networks(env, "SMNB_TRUSTED_PROXIES", problems)
@@ -174,11 +178,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if problems:
         raise SettingsError(problems)
     return Settings(
-        database_url=database_url,
+        database_url=database,
         auth_provider=provider,
         production=production,
         deployment=deployment,
-        backend_url=backend_url,
+        backend_url=backend,
         clerk_publishable_key=clerk.publishable_key if clerk else None,
         clerk_jwt_issuer=clerk.jwt_issuer if clerk else None,
         clerk_jwt_key=clerk.jwt_key if clerk else None,
@@ -192,7 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dev_auth_allow_remote=allow_remote,
         trusted_proxies=proxies,
         dev_token_lifetime_s=int(lifetime),
-        dev_key_path=env.get("SMNB_DEV_KEY_PATH", "").strip() or ".smnb/dev_issuer_key.pem",
+        dev_key_path=key_path,
         clock_skew_s=skew,
         link_secret=link_secret,
         gc_log_ms=gc_log_ms,
@@ -200,15 +204,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def _link_secret(env: Mapping[str, str], problems: list[str]) -> str | None:
+    """`SMNB_LINK_SECRET`, never echoed: at least 32 characters, and text that encodes as UTF-8."""
+    secret = text(env, "SMNB_LINK_SECRET") or None
+    if secret is not None and len(secret) < 32:
+        problems.append("SMNB_LINK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+    elif secret is not None and not secret.isprintable():
+        problems.append("SMNB_LINK_SECRET: holds control characters or bytes that are not UTF-8 text; "
+                        "use `openssl rand -hex 32`")
+    return secret
+
+
 def _limits(env: Mapping[str, str], problems: list[str]) -> dict[str, float]:
-    """The limits that keep one abusive user from exhausting the app, by `Settings` field."""
+    """Each of `LIMITS`, read with its field's default, by `Settings` field."""
+    defaults = {field.name: field.default for field in fields(Settings)}
     return {
-        "max_sessions_per_user": number(env, "SMNB_MAX_SESSIONS_PER_USER", 1000, (1, 1_000_000), problems,
-                                        integer=True),
-        "max_tabs_per_user": number(env, "SMNB_MAX_TABS_PER_USER", 50, (1, 10_000), problems, integer=True),
-        "event_rate": number(env, "SMNB_EVENT_RATE", 20.0, (0.1, 10_000), problems),
-        "event_burst": number(env, "SMNB_EVENT_BURST", 40, (1, 100_000), problems, integer=True),
-        "audit_retention_days": number(env, "SMNB_AUDIT_RETENTION_DAYS", 90, (1, 36_500), problems, integer=True),
+        field: number(env, variable, defaults[field], bounds, problems, integer=isinstance(defaults[field], int))
+        for field, (variable, bounds) in LIMITS.items()
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from smnb_app.settings_echo import shown
+
 DEFAULT_DEPLOY_URL = "http://localhost:3000"
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
@@ -18,19 +20,29 @@ def origin_of(url: str) -> str:
         The origin, e.g. `https://app.example.com`.
 
     Raises:
-        ValueError: If the URL has no http(s) scheme or no host.
+        ValueError: If the URL has no http(s) scheme, no host, an unclosed `[` or a port that is
+            not a number from 0 to 65535.
     """
-    parts = urlsplit(url.strip())
+    refusal = f"{shown(url)} is not an absolute http(s) URL"
+    try:
+        parts = urlsplit(url.strip())
+        port_number = parts.port
+    except ValueError:  # an unclosed `[`, a port that is not a number from 0 to 65535
+        raise ValueError(refusal) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        raise ValueError(refusal)
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     default_port = 443 if parts.scheme == "https" else 80
-    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    port = f":{port_number}" if port_number and port_number != default_port else ""
     return f"{parts.scheme}://{host}{port}"
 
 
 def app_origins(deploy_url: str | None, configured: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The origins the app's pages are served from; the first is the canonical one.
+
+    Never raises, as `rxconfig.py` calls it before the settings are checked: a `deploy_url`
+    that is not an http(s) URL counts as the default, loopback only, until start-up refuses it
+    (`REFLEX_DEPLOY_URL` in `smnb_app.settings`).
 
     Args:
         deploy_url: Reflex's `deploy_url` (the frontend's public URL); its default when None.
@@ -42,7 +54,10 @@ def app_origins(deploy_url: str | None, configured: tuple[str, ...] = ()) -> tup
     """
     if configured:
         return configured
-    origin = origin_of(deploy_url or DEFAULT_DEPLOY_URL)
+    try:
+        origin = origin_of(deploy_url or DEFAULT_DEPLOY_URL)
+    except ValueError:
+        origin = DEFAULT_DEPLOY_URL
     parts = urlsplit(origin)
     host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname
     if host not in _LOOPBACK_HOSTS:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from smnb_app.net.origins import app_origins, origin_of, websocket_origin
 from smnb_app.settings import Settings
 from smnb_app.state.runtime import start_up_warnings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -59,3 +65,30 @@ def test_production_on_loopback_origins_only_warns_the_operator() -> None:
     assert start_up_warnings(Settings(auth_provider="clerk", production=True), ("https://smnb.example.com",)) == []
     dev_in_prod = start_up_warnings(Settings(production=True, allow_dev_auth_in_prod=True), ("https://a.example",))
     assert len(dev_in_prod) == 1 and "dev sign-in runs in production mode" in dev_in_prod[0]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://h.example:notaport", "http://h.example:99999", "https://[x"])
+def test_origin_of_refuses_a_malformed_url_with_a_short_value_error(url: str) -> None:
+    with pytest.raises(ValueError, match=r"is not an absolute http\(s\) URL$"):
+        origin_of(url)
+    with pytest.raises(ValueError) as refused:
+        origin_of(url + "x" * 10_000)
+    assert len(str(refused.value)) < 150
+
+
+@pytest.mark.parametrize("deploy_url", ["http://[::1", "http://[::1]:notaport", "ftp://x", "x" * 10_000])
+def test_a_malformed_deploy_url_counts_as_the_loopback_default_instead_of_raising(deploy_url: str) -> None:
+    assert app_origins(deploy_url) == app_origins(None)
+
+
+def test_rxconfig_imports_with_malformed_origins_and_leaves_the_refusal_to_start_up() -> None:
+    def cors_origins(env: dict[str, str]) -> str:
+        probe = "import rxconfig; print(rxconfig.config.cors_allowed_origins)"
+        result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={"PATH": "/usr/bin:/bin", **env},
+                                capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+        return result.stdout.strip()
+
+    assert cors_origins({"REFLEX_DEPLOY_URL": "http://[::1"}) == str(app_origins(None))
+    parties = {"REFLEX_DEPLOY_URL": "http://[::1", "CLERK_AUTHORIZED_PARTIES": "http://[::1, https://ok.example"}
+    assert cors_origins(parties) == "('http://[::1', 'https://ok.example')"

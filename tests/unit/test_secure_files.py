@@ -10,6 +10,7 @@ import pytest
 
 from smnb_app.secure_files import (
     UnsafeFileError,
+    UnusablePathError,
     create_private_file,
     ensure_private_file,
     load_or_create_secret,
@@ -104,3 +105,32 @@ def test_a_secret_too_short_to_be_one_is_refused(tmp_path: Path) -> None:
     create_private_file(path, b"")
     with pytest.raises(UnsafeFileError, match=r"holds 0 bytes, fewer than 32; delete it to get a new one"):
         load_or_create_secret(path, name="S")
+
+
+@pytest.mark.parametrize("under", [("taken",), ("taken", "deeper")])
+def test_a_directory_blocked_by_a_file_is_one_line_naming_the_secret_and_nothing_is_created(
+        tmp_path: Path, under: tuple[str, ...]) -> None:
+    (tmp_path / "taken").write_bytes(b"keep")
+    path = tmp_path.joinpath(*under, "secret")
+    with pytest.raises(UnusablePathError) as refused:
+        load_or_create_secret(path, name="SMNB_DEV_KEY_PATH")
+    message = str(refused.value)
+    assert message == (f"SMNB_DEV_KEY_PATH: cannot make the directory {str(path.parent)!r}: a file is in the way; "
+                       "choose another path or move the file")
+    assert isinstance(refused.value, UnsafeFileError)
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"] and (tmp_path / "taken").read_bytes() == b"keep"
+
+
+def test_a_file_name_too_long_to_create_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / ("k" * 250)
+    with pytest.raises(UnusablePathError) as refused:
+        create_private_file(path, b"x", name="the store")
+    assert str(refused.value).startswith("the store: cannot create ")
+    assert str(refused.value).endswith(": File name too long; choose another path")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_that_may_not_be_made_is_one_line_with_the_reason(tmp_path: Path) -> None:
+    refusal = r"^cannot make the directory '/proc/smnb-keys': No such file or directory; choose another path$"
+    with pytest.raises(UnusablePathError, match=refusal):
+        create_private_file(Path("/proc/smnb-keys/secret"), b"x")

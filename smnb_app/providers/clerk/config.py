@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from smnb_app.settings_values import is_http_url
+from smnb_app.settings_echo import shown
+from smnb_app.settings_values import http_url, text
 
 # Clerk's React SDK, pinned: it decides which browser bundles (clerk-js 6 and the UI bundle of
 # @clerk/ui 1) are loaded and how.
@@ -20,7 +21,8 @@ DEFAULT_CLERK_API_URL = "https://api.clerk.com"
 WEBHOOK_SECRET_PREFIX = "whsec_"
 _PUBLISHABLE_PREFIXES = ("pk_test_", "pk_live_")
 _SECRET_PREFIXES = ("sk_test_", "sk_live_")
-_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")
+_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?")
+_EXAMPLE_URL = "https://clerk.example.com"
 
 
 @dataclass(frozen=True)
@@ -55,33 +57,27 @@ def frontend_api_from_publishable_key(key: str) -> str:
     if prefix is None:
         raise ValueError("must start with pk_test_ or pk_live_")
     encoded = key[len(prefix):]
+    # binascii.Error, UnicodeDecodeError and base64's refusal of non-ASCII text are all ValueErrors.
     try:
         decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise ValueError("is not valid base64 after its prefix") from None
     if not decoded.endswith("$") or "$" in decoded[:-1]:
         raise ValueError("does not encode a Frontend API host followed by one '$'")
-    if not _HOST.match(decoded[:-1]):
-        raise ValueError(f"encodes {decoded[:-1]!r}, which is not a host name")
+    if not _HOST.fullmatch(decoded[:-1]):
+        raise ValueError(f"encodes {shown(decoded[:-1])}, which is not a host name")
     return decoded[:-1]
 
 
 def _rsa_public_key(pem: str) -> bool:
     try:
         return isinstance(load_pem_public_key(pem.strip().encode()), RSAPublicKey)
-    except (ValueError, TypeError, UnicodeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # UnicodeError is a ValueError
         return False
 
 
 def _clean(env: Mapping[str, str], name: str) -> str | None:
-    return env.get(name, "").strip() or None
-
-
-def _check_url(env: Mapping[str, str], name: str, problems: list[str]) -> str | None:
-    value = _clean(env, name)
-    if value and not is_http_url(value):
-        problems.append(f"{name}: expected an http(s) URL such as https://clerk.example.com, got {value!r}")
-    return value.rstrip("/") if value else None
+    return text(env, name) or None
 
 
 def _check_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, str | None, str | None]:
@@ -100,6 +96,9 @@ def _check_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, str |
     secret = _clean(env, "CLERK_SECRET_KEY")
     if secret and (not secret.startswith(_SECRET_PREFIXES) or len(secret) <= len("sk_test_")):
         problems.append("CLERK_SECRET_KEY: must start with sk_test_ or sk_live_")
+    elif secret and not (secret.isascii() and secret.isprintable() and " " not in secret):
+        # It travels in an Authorization header; the key itself is never echoed.
+        problems.append("CLERK_SECRET_KEY: holds characters a Clerk key never has; copy it again from the Dashboard")
     elif secret and key.startswith(_PUBLISHABLE_PREFIXES) and secret[3:8] != key[3:8]:
         problems.append("CLERK_SECRET_KEY: a test key and a live key cannot be mixed (check CLERK_PUBLISHABLE_KEY)")
     return key, pem, secret
@@ -116,12 +115,12 @@ def check_clerk(env: Mapping[str, str], problems: list[str]) -> ClerkValues:
         The cleaned values; only meaningful when no problem was added.
     """
     key, pem, secret = _check_keys(env, problems)
-    issuer = _check_url(env, "CLERK_JWT_ISSUER", problems)
-    api_url = _check_url(env, "CLERK_API_URL", problems)
+    issuer = http_url(env, "CLERK_JWT_ISSUER", problems, example=_EXAMPLE_URL)
+    api_url = http_url(env, "CLERK_API_URL", problems, example=_EXAMPLE_URL)
     if api_url and not secret:
         problems.append("CLERK_API_URL: only used with CLERK_SECRET_KEY, which is not set")
-    js_url = _check_url(env, "CLERK_JS_URL", problems)
-    ui_url = _check_url(env, "CLERK_UI_URL", problems)
+    js_url = http_url(env, "CLERK_JS_URL", problems, example=_EXAMPLE_URL)
+    ui_url = http_url(env, "CLERK_UI_URL", problems, example=_EXAMPLE_URL)
     return ClerkValues(
         publishable_key=key,
         jwt_issuer=issuer,
@@ -141,7 +140,7 @@ def _check_webhook_secret(env: Mapping[str, str], problems: list[str]) -> str | 
     encoded = secret.removeprefix(WEBHOOK_SECRET_PREFIX)
     try:
         valid = secret.startswith(WEBHOOK_SECRET_PREFIX) and len(base64.b64decode(encoded, validate=True)) >= 16
-    except (binascii.Error, ValueError):
+    except ValueError:
         valid = False
     if not valid:
         problems.append("CLERK_WEBHOOK_SIGNING_SECRET: expected the endpoint's signing secret, whsec_ and base64 "
