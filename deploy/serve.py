@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -29,6 +30,10 @@ from smnb_app.settings_values import number
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
+PROXY_INCLUDE = Path(__file__).resolve().parent / "nginx-proxy.conf"
+# nginx connects to the instances from this address, the only one they trust as a proxy.
+PROXY_ADDRESS = "127.0.0.254"
+DEFAULT_SOCKETS_PER_ADDRESS = 20
 BIN = PROJECT_ROOT / ".venv" / "bin"
 START_TIMEOUT_S = 300
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
@@ -75,7 +80,7 @@ class ProductionShape:
             "SMNB_DEPLOYMENT": "production",
             "REFLEX_DEPLOY_URL": self.url,
             "SMNB_BACKEND_URL": self.url,
-            "SMNB_TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
+            "SMNB_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32",
             "SMNB_DEV_KEY_PATH": str(self.state_dir / "keys" / "dev_issuer_key.pem"),
             "GRANIAN_WORKERS": os.environ.get("GRANIAN_WORKERS", "1"),
             **self.env,
@@ -83,7 +88,7 @@ class ProductionShape:
 
     def build(self) -> None:
         """Migrate the database and export the frontend for this origin."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state_dir)
         private_web(self.state_dir)
         env = self.instance_env()
         _run([str(BIN / "alembic"), "upgrade", "head"], env, self.state_dir / "migrate.log")
@@ -101,7 +106,7 @@ class ProductionShape:
 
     def start_instance(self, instance: Instance) -> None:
         """(Re)start one instance and wait until it answers."""
-        with instance.log_path.open("ab") as log:
+        with private_log(instance.log_path) as log:
             instance.process = subprocess.Popen(
                 [str(BIN / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-host", "127.0.0.1",
                  "--backend-port", str(instance.port), "--loglevel", "info"],
@@ -116,8 +121,10 @@ class ProductionShape:
             (self.state_dir / "tmp" / temp).mkdir(parents=True, exist_ok=True)
         config = self.state_dir / "nginx.conf"
         config.write_text(render_nginx(self, served_headers(self.instances[0])))
+        for name in ("nginx-error.log", "nginx-access.log"):
+            private_log(self.state_dir / name).close()
         log_path = self.state_dir / "nginx.log"
-        with log_path.open("ab") as log:
+        with private_log(log_path) as log:
             self.nginx = subprocess.Popen(
                 [nginx_binary(), "-e", str(self.state_dir / "nginx-error.log"), "-c", str(config),
                  "-g", "daemon off;"],
@@ -157,6 +164,8 @@ def render_nginx(shape: ProductionShape, headers: dict[str, str]) -> str:
     Returns:
         The config text.
     """
+    sockets = int(number(shape.instance_env(), "SMNB_MAX_SOCKETS_PER_ADDRESS", DEFAULT_SOCKETS_PER_ADDRESS,
+                         (1, 1_000_000), [], integer=True)) * max(1, len(shape.instances))
     values = {
         # Started by root, nginx would run its workers as nobody, who cannot read the private
         # state directory; here they run as the user who runs the shape.
@@ -168,6 +177,12 @@ def render_nginx(shape: ProductionShape, headers: dict[str, str]) -> str:
         "UPSTREAM_SERVERS": "\n".join(
             f"        server 127.0.0.1:{instance.port} max_fails=1 fail_timeout=5s;" for instance in shape.instances
         ),
+        "PROXY_ADDRESS": PROXY_ADDRESS,
+        "PROXY_INCLUDE": str(PROXY_INCLUDE),
+        # Each instance allows an address this many sockets; nginx allows what they all do.
+        "SOCKETS_PER_ADDRESS": str(sockets),
+        "SOCKET_CONNECTS_PER_S": "5",
+        "SOCKET_CONNECTS_BURST": str(sockets),
         "SECURITY_HEADERS": "\n".join(
             f'            add_header {name} "{value}" always;' for name, value in headers.items()
         ),
@@ -176,6 +191,28 @@ def render_nginx(shape: ProductionShape, headers: dict[str, str]) -> str:
     for name, value in values.items():
         text = text.replace(f"@{name}@", value)
     return text
+
+
+def private_dir(path: Path) -> None:
+    """Make `path` (and missing parents) readable by its owner only: it holds logs and secrets."""
+    for missing in reversed([path, *path.parents]):
+        if not missing.exists():
+            missing.mkdir(mode=0o700)
+    path.chmod(0o700)
+
+
+def private_log(path: Path) -> BinaryIO:
+    """Open a log for appending, made (or kept) 0600: logs name addresses and URLs.
+
+    Args:
+        path: The log file.
+
+    Returns:
+        The open file.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "ab")
 
 
 def nginx_binary() -> str:
@@ -188,7 +225,7 @@ def nginx_binary() -> str:
 
 
 def _run(command: list[str], env: dict[str, str], log_path: Path) -> None:
-    with log_path.open("ab") as log:
+    with private_log(log_path) as log:
         result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:2])} failed:\n{log_path.read_text()[-3000:]}")
@@ -277,7 +314,7 @@ def _kept_secret(path: Path) -> str:
     import secrets
 
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(descriptor, "w") as secret_file:
             secret_file.write(secrets.token_hex(32))

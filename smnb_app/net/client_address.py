@@ -67,7 +67,10 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequenc
 
     Behind trusted proxies, `X-Forwarded-For` is read from the right (each proxy appends the
     address it saw) and the first hop that is not itself a trusted proxy is the client. A
-    header from an untrusted peer is ignored: anyone can write one.
+    header from an untrusted peer is ignored: anyone can write one. When the chain holds only
+    trusted proxies, or is missing, the client is unknown: a relay that adds no header of its
+    own (ssh -R, socat, a TCP-mode load balancer) in front of a trusted proxy must not pass for
+    that proxy, nor for the loopback address the proxy may have written.
 
     Args:
         peer: The direct peer's address (the ASGI scope's client).
@@ -75,21 +78,17 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequenc
         proxies: `SMNB_TRUSTED_PROXIES`.
 
     Returns:
-        The address as text, normalized when it parses; "" when nothing is known.
+        The address as text, normalized when it parses; "" when it is unknown.
     """
     address = parse_address(peer)
-    if not forwarded_for or not _trusted(address, proxies):
+    if not _trusted(address, proxies):
         return str(address) if address is not None else (peer or "")[:_MAX_ADDRESS_TEXT]
-    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
     for hop in reversed(hops):
         hop_address = parse_address(hop)
         if not _trusted(hop_address, proxies):
             return str(hop_address) if hop_address is not None else hop[:_MAX_ADDRESS_TEXT]
-    if not hops:
-        return str(address)
-    # Every hop is a trusted proxy: the farthest one is as close to the client as is known.
-    first = parse_address(hops[0])
-    return str(first) if first is not None else hops[0][:_MAX_ADDRESS_TEXT]
+    return ""
 
 
 def is_loopback_host(host: str | None) -> bool:

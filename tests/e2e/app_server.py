@@ -38,9 +38,14 @@ def chromium_path() -> str:
 
 
 def free_port() -> int:
-    """An unused TCP port on loopback."""
+    """A TCP port no socket of this machine uses, on any address.
+
+    Bound on every address, as the server will be: a port whose number a closed connection from
+    another loopback address (127.0.0.x) still holds in TIME_WAIT would pass a probe on
+    127.0.0.1 alone, and then fail the server's own bind.
+    """
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind(("", 0))
         return probe.getsockname()[1]
 
 

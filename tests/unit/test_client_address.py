@@ -19,8 +19,6 @@ PROXIES = networks({"P": "10.0.0.0/8, 127.0.0.1"}, "P", [])
         ("10.1.1.1", "127.0.0.1, 198.51.100.4", "198.51.100.4"),
         ("10.1.1.1", "198.51.100.4, 10.2.2.2", "198.51.100.4"),
         ("127.0.0.1", "1.2.3.4, 5.6.7.8, 10.9.9.9", "5.6.7.8"),
-        ("10.1.1.1", "10.3.3.3, 127.0.0.1", "10.3.3.3"),
-        ("10.1.1.1", "  ,  ", "10.1.1.1"),
         ("10.1.1.1", "not-an-ip", "not-an-ip"),
         ("10.1.1.1", "[2001:db8::1]:443", "2001:db8::1"),
         ("10.1.1.1", "198.51.100.4:5100", "198.51.100.4"),
@@ -35,6 +33,34 @@ def test_forwarded_for_counts_only_behind_trusted_proxies(peer, forwarded, expec
 
 def test_without_trusted_proxies_the_header_is_always_ignored() -> None:
     assert client_address("127.0.0.1", "198.51.100.4", ()) == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.0.0.1", None),
+        ("127.0.0.1", ""),
+        ("127.0.0.1", "  ,  "),
+        ("::ffff:127.0.0.1", "127.0.0.1, 127.0.0.1"),
+        ("10.1.1.1", None),
+        ("10.1.1.1", "10.3.3.3, 127.0.0.1"),
+        ("10.1.1.1", "[::ffff:10.3.3.3]:443, 10.2.2.2"),
+    ],
+)
+def test_a_chain_of_trusted_proxies_only_is_unknown_never_the_proxy_nor_loopback(peer, forwarded) -> None:
+    # A relay that adds no header (ssh -R, socat) in front of a trusted proxy looks exactly like this.
+    address = client_address(peer, forwarded, PROXIES)
+    assert address == ""
+    assert not is_loopback(address)
+
+
+def test_behind_a_proxy_on_its_own_loopback_address_a_local_browser_stays_local() -> None:
+    proxy_bind = networks({"P": "127.0.0.2/32"}, "P", [])
+    assert client_address("127.0.0.2", "127.0.0.1", proxy_bind) == "127.0.0.1"
+    assert client_address("127.0.0.2", "198.51.100.4, 127.0.0.1", proxy_bind) == "127.0.0.1"
+    assert client_address("127.0.0.2", None, proxy_bind) == ""
+    assert client_address("127.0.0.1", "198.51.100.4", proxy_bind) == "127.0.0.1"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from deploy.serve import PROJECT_ROOT, Instance, ProductionShape, nginx_binary, render_nginx
+from deploy.serve import (
+    PROJECT_ROOT,
+    PROXY_ADDRESS,
+    Instance,
+    ProductionShape,
+    nginx_binary,
+    private_dir,
+    private_log,
+    render_nginx,
+)
 
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'", "X-Frame-Options": "DENY"}
 
@@ -38,6 +47,50 @@ def test_debians_nginx_accepts_the_config(tmp_path: Path) -> None:
     result = subprocess.run([nginx_binary(), "-t", "-e", str(tmp_path / "error.log"), "-c", str(config)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def _locations(config: str) -> dict[str, str]:
+    return {match.group(1).strip(): match.group(2)
+            for match in re.finditer(r"^ +location ([^{]+)\{(.*?)\n        \}", config, re.S | re.M)}
+
+
+def test_every_proxied_location_includes_the_one_header_set(tmp_path: Path) -> None:
+    config = render_nginx(shape(tmp_path), HEADERS)
+    proxied = {name: body for name, body in _locations(config).items() if "proxy_pass" in body}
+    assert set(proxied) == {"/_event", "/dev-auth", "/webhooks", "~ ^/(ping|_health|_all_routes)(/|$)"}
+    assert all(f"include {PROJECT_ROOT / 'deploy' / 'nginx-proxy.conf'};" in body for body in proxied.values())
+    # Headers set at the server level would be inherited by no location that sets its own.
+    server_level = config.split("location", 1)[0]
+    assert "proxy_set_header" not in server_level
+    include = (PROJECT_ROOT / "deploy" / "nginx-proxy.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in include
+    assert "$proxy_add_x_forwarded_for" not in include + config
+    assert "proxy_set_header Host $http_host;" in include
+
+
+def test_nginx_limits_sockets_and_requests_per_address(tmp_path: Path) -> None:
+    locations = _locations(render_nginx(shape(tmp_path), HEADERS))
+    assert "limit_conn smnb_sockets 40;" in locations["/_event"]  # 20 per instance, two instances
+    assert "limit_req zone=smnb_connects burst=40 nodelay;" in locations["/_event"]
+    assert "limit_req zone=smnb_auth" in locations["/dev-auth"]
+    assert "limit_req zone=smnb_webhooks" in locations["/webhooks"]
+
+
+def test_the_instances_trust_nginx_s_own_address_only(tmp_path: Path) -> None:
+    config = render_nginx(shape(tmp_path), HEADERS)
+    assert f"proxy_bind {PROXY_ADDRESS};" in config
+    assert shape(tmp_path).instance_env()["SMNB_TRUSTED_PROXIES"] == f"{PROXY_ADDRESS}/32"
+
+
+def test_logs_and_the_state_directory_are_private(tmp_path: Path) -> None:
+    state = tmp_path / "a" / "b"
+    private_dir(state)
+    assert {oct(path.stat().st_mode & 0o777) for path in (tmp_path / "a", state)} == {"0o700"}
+    log = state / "nginx-error.log"
+    log.write_text("")
+    log.chmod(0o644)
+    private_log(log).close()
+    assert oct(log.stat().st_mode & 0o777) == "0o600"
 
 
 @pytest.mark.parametrize(("port", "instances", "problems"), [
