@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -159,10 +160,70 @@ async def test_routes_refuse_malformed_requests(provider: DevIdentityProvider):
     assert (await client.post("/dev-auth/tokens", json={"session_id": "sess_x", "secret": "y"})).status_code == 401
 
 
-async def test_avatar_is_an_initials_svg_for_known_users_only(provider: DevIdentityProvider):
+async def test_an_avatar_is_the_same_before_and_after_its_user_signs_in(provider: DevIdentityProvider):
     client = client_for(provider)
+    url = f"/dev-auth/avatars/{user_id_for_email('ada@example.com')}.svg"
+    before = await client.get(url)
     provider.sign_in(email="ada@example.com", name="Ada <Lovelace>")
-    known = await client.get(f"/dev-auth/avatars/{user_id_for_email('ada@example.com')}.svg")
-    assert known.status_code == 200 and known.headers["content-type"] == "image/svg+xml"
-    assert ">A&lt;<" in known.text
-    assert (await client.get("/dev-auth/avatars/user_unknown.svg")).status_code == 404
+    after = await client.get(url)
+
+    assert before.status_code == after.status_code == 200
+    assert before.headers["content-type"] == after.headers["content-type"] == "image/svg+xml"
+    assert before.headers["cache-control"] == after.headers["cache-control"]
+    assert before.content == after.content
+    assert "Lovelace" not in after.text and "<text" not in after.text
+
+
+def test_avatars_are_stable_per_user_and_tell_users_apart(provider: DevIdentityProvider, tmp_path: Path):
+    ada, grace = user_id_for_email("ada@example.com"), user_id_for_email("grace@example.com")
+    elsewhere = DevIdentityProvider(issuer=ISSUER, key_path=tmp_path / "other" / "key.pem",
+                                    store_path=tmp_path / "other" / "sessions.sqlite3")
+
+    assert provider.avatar_svg(ada) == elsewhere.avatar_svg(ada)
+    assert provider.avatar_svg(ada) != provider.avatar_svg(grace)
+    assert (provider.avatar_svg(ada) or "").startswith("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    ["", "user_", "user_unknown", "user_" + "a" * 23, "user_" + "a" * 25, "USER_" + "a" * 24, "user_" + "1" * 24,
+     "user_" + "a" * 23 + "\ud800", "\ud800", "user_" + "a" * 10_000, "user_" + "a" * 24 + "\n", "../user_x"],
+)
+def test_avatar_svg_answers_none_for_a_malformed_id_without_crashing(provider: DevIdentityProvider, user_id: str):
+    assert provider.avatar_svg(user_id) is None
+
+
+_NOT_TEXT = ["\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\ud800", "\udfff"]
+
+
+@pytest.mark.parametrize("char", _NOT_TEXT)
+@pytest.mark.parametrize("field", ["email", "name"])
+def test_sign_in_refuses_control_characters_and_lone_surrogates(
+    provider: DevIdentityProvider, tmp_path: Path, field: str, char: str
+):
+    fields = {"email": "ada@example.com", "name": "Ada"}
+    fields[field] = fields[field][:2] + char + fields[field][2:]
+    with pytest.raises(DevAuthError) as rejected:
+        provider.sign_in(**fields)
+    assert rejected.value.status == 400
+    assert str(rejected.value) == f"The {field} must not contain control characters or lone surrogates."
+    with sqlite3.connect(tmp_path / "sessions.sqlite3") as store:
+        assert store.execute("SELECT count(*) FROM dev_sessions").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("char", _NOT_TEXT)
+@pytest.mark.parametrize("field", ["session_id", "secret"])
+def test_refresh_and_sign_out_refuse_control_characters(provider: DevIdentityProvider, field: str, char: str):
+    issued = provider.sign_in(email="ada@example.com")
+    credential = {"session_id": issued.session_id, "secret": issued.secret}
+    credential[field] += char
+    for action in (provider.refresh, provider.sign_out):
+        with pytest.raises(DevAuthError) as rejected:
+            action(**credential)
+        assert rejected.value.status == 400
+    assert provider.refresh(session_id=issued.session_id, secret=issued.secret).token
+
+
+@pytest.mark.parametrize("email", ["ada.lovelace+tag@example.com", "ådå@exämple.com", "名前@例え.jp"])
+def test_sign_in_keeps_accepting_unicode_emails(provider: DevIdentityProvider, email: str):
+    assert provider.sign_in(email=email).token.token

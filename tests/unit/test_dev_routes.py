@@ -120,14 +120,35 @@ async def test_remote_mode_answers_relayed_requests_too(provider) -> None:
     assert response.status_code == 200
 
 
-async def test_a_trusted_proxy_on_loopback_does_not_make_every_client_local(provider) -> None:
-    proxied = client(provider, peer="127.0.0.1", trusted_proxies=networks({"P": "127.0.0.1"}, "P", []))
+async def test_a_trusted_proxy_on_its_own_loopback_address_does_not_make_every_client_local(provider) -> None:
+    # The production shape: nginx connects from 127.0.0.2 (proxy_bind), the only trusted proxy.
+    proxied = client(provider, peer="127.0.0.2", trusted_proxies=networks({"P": "127.0.0.2"}, "P", []))
     remote = await proxied.post("/dev-auth/sign-in", json=SIGN_IN,
                                 headers={"Origin": ORIGIN, "X-Forwarded-For": "198.51.100.4"})
     await refused(remote, NOT_LOOPBACK)
     local = await proxied.post("/dev-auth/sign-in", json=SIGN_IN,
                                headers={"Origin": ORIGIN, "X-Forwarded-For": "127.0.0.1"})
     assert local.status_code == 200
+
+
+@pytest.mark.parametrize("forwarded", ["127.0.0.1", "127.0.0.1, 127.0.0.1", None])
+async def test_a_chain_of_only_trusted_proxies_is_not_a_local_client(provider, tmp_path, forwarded) -> None:
+    # What a relay that adds no header (ssh -R, socat) in front of a trusted nginx on 127.0.0.1 sends.
+    proxied = client(provider, peer="127.0.0.1", trusted_proxies=networks({"P": "127.0.0.1"}, "P", []))
+    headers = {"Origin": ORIGIN} | ({"X-Forwarded-For": forwarded} if forwarded else {})
+    await refused(await proxied.post("/dev-auth/sign-in", json=SIGN_IN, headers=headers), NOT_LOOPBACK)
+    assert sessions_stored(tmp_path) == 0
+
+
+@pytest.mark.parametrize(("trusted", "forwarded"), [("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "127.0.0.1")])
+async def test_behind_a_trusted_proxy_a_request_for_a_public_host_gets_no_token(
+    provider, tmp_path, trusted: str, forwarded: str
+) -> None:
+    proxied = client(provider, peer=trusted, trusted_proxies=networks({"P": trusted}, "P", []))
+    response = await proxied.post("/dev-auth/sign-in", json=SIGN_IN, headers={
+        "Origin": ORIGIN, "Host": "smnb.example.com", "X-Forwarded-For": forwarded})
+    await refused(response, NOT_LOCAL_HOST)
+    assert sessions_stored(tmp_path) == 0
 
 
 @pytest.mark.parametrize(

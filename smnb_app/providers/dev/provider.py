@@ -2,6 +2,12 @@
 
 It keeps its RSA key and its sign-in sessions on disk (stdlib sqlite3), so tokens and sign-ins
 survive a restart and every backend worker of one machine sees the same revocations.
+
+Avatars (the tokens' `picture`) are drawn from the user id alone: a symmetric 5 x 5 pattern in
+a colour, both from the id's SHA-256, the same for a given id on every machine. They no longer
+show the initials of the name given at sign-in: reading the sign-in store to draw them answered
+differently for users who had signed in than for anyone else, so the avatar URL told strangers
+who had an account. Any well-formed id gets its avatar; a malformed one gets none.
 """
 
 from __future__ import annotations
@@ -24,6 +30,11 @@ from smnb_app.providers.dev.signing import SigningKey, jwks
 from smnb_app.secure_files import ensure_private_file
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# C0 (NUL included), DEL, C1 and lone surrogates: nothing a person types, and SQLite, PostgreSQL
+# or UTF-8 refuse some of them much later than here.
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# `user_id_for_email`'s shape: 15 bytes of SHA-256 in lower-case base32, no padding.
+_USER_ID = re.compile(r"user_[a-z2-7]{24}")
 MAX_NAME_LENGTH = 100
 
 
@@ -67,6 +78,12 @@ def user_id_for_email(email: str) -> str:
     """
     digest = hashlib.sha256(email.strip().lower().encode()).digest()[:15]
     return "user_" + base64.b32encode(digest).decode().lower()
+
+
+def _plain_text(value: str, label: str) -> str:
+    if _NOT_TEXT.search(value):
+        raise DevAuthError(f"The {label} must not contain control characters or lone surrogates.", status=400)
+    return value
 
 
 def _hash_secret(secret: str) -> str:
@@ -143,9 +160,10 @@ class DevIdentityProvider:
         Raises:
             DevAuthError: The email or name is not acceptable.
         """
-        email = email.strip()
-        name = " ".join(name.split())
-        if not _EMAIL.match(email) or len(email) > 254:
+        email = _plain_text(email, "email").strip()
+        name = " ".join(_plain_text(name, "name").split())
+        # Length first: the pattern backtracks quadratically on long runs of dots.
+        if len(email) > 254 or not _EMAIL.match(email):
             raise DevAuthError("Enter a valid email address.", status=400)
         if len(name) > MAX_NAME_LENGTH:
             raise DevAuthError(f"The display name must be at most {MAX_NAME_LENGTH} characters.", status=400)
@@ -169,7 +187,8 @@ class DevIdentityProvider:
             A new session token.
 
         Raises:
-            DevAuthError: The session is unknown, the secret wrong, or the session revoked.
+            DevAuthError: The session is unknown, the secret wrong, or the session revoked (401);
+                the id or secret holds a control character (400).
         """
         row = self._live_session(session_id, secret)
         user_id, email, name = row
@@ -187,7 +206,8 @@ class DevIdentityProvider:
         """Revoke a sign-in session: no more tokens are issued for it.
 
         Raises:
-            DevAuthError: The session is unknown or the secret wrong.
+            DevAuthError: The session is unknown or the secret wrong (401); the id or secret
+                holds a control character (400).
         """
         self._live_session(session_id, secret, allow_revoked=True)
         with self._store() as store:
@@ -216,6 +236,8 @@ class DevIdentityProvider:
         return live
 
     def _live_session(self, session_id: str, secret: str, *, allow_revoked: bool = False) -> tuple[str, str, str]:
+        _plain_text(str(session_id), "session_id")
+        _plain_text(str(secret), "secret")
         with self._store() as store:
             row = store.execute(
                 "SELECT secret_hash, user_id, email, name, revoked_at FROM dev_sessions WHERE session_id = ?",
@@ -228,21 +250,27 @@ class DevIdentityProvider:
         return row[1], row[2], row[3]
 
     def avatar_svg(self, user_id: str) -> str | None:
-        """An initials avatar for a user of this provider, or None for an unknown user."""
-        with self._store() as store:
-            row = store.execute(
-                "SELECT email, name FROM dev_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
-                (user_id,),
-            ).fetchone()
-        if row is None:
+        """The avatar of a user id of this provider, drawn from the id alone (see the module).
+
+        Args:
+            user_id: The `sub` of a token, as `user_id_for_email` makes it.
+
+        Returns:
+            An SVG document, the same for every caller; None when the id is not of that shape.
+        """
+        if not _USER_ID.fullmatch(user_id):
             return None
-        words = (row[1] or row[0].split("@")[0]).split()
-        initials = "".join(word[0] for word in words[:2]).upper() or "?"
-        hue = int(hashlib.sha256(user_id.encode()).hexdigest()[:4], 16) % 360
-        escaped = initials.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        digest = hashlib.sha256(user_id.encode("ascii")).digest()
+        hue = int.from_bytes(digest[:2], "big") % 360
+        cells = [
+            f'<rect x="{8 + 16 * column}" y="{8 + 16 * row}" width="16" height="16"/>'
+            for row in range(5)
+            for half in range(3)
+            if digest[2 + 3 * row + half] & 1
+            for column in sorted({half, 4 - half})
+        ]
         return (
             '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
-            f'<rect width="96" height="96" fill="hsl({hue},55%,45%)"/>'
-            '<text x="48" y="60" font-family="sans-serif" font-size="36" fill="#fff"'
-            f' text-anchor="middle">{escaped}</text></svg>'
+            f'<rect width="96" height="96" fill="hsl({hue},45%,92%)"/>'
+            f'<g fill="hsl({hue},55%,45%)">{"".join(cells)}</g></svg>'
         )

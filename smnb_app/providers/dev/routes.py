@@ -5,17 +5,24 @@ own machine and the app's own pages: a loopback client, not relayed by an untrus
 addressed to localhost (unless remote clients are allowed), a JSON body (which a cross-site form
 cannot send without a CORS preflight) and an `Origin` that is one of the app's origins.
 Anything else gets 403 with a one-line reason and no token.
+
+A body is read only after those checks, at most `MAX_BODY_BYTES` of it, and must be a shallow
+JSON object. Every refusal is `{"error": "<one line>"}` with `Cache-Control: no-store` and at
+most one log line naming the route and the reason, never what was sent.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -26,15 +33,46 @@ from smnb_app.net.client_address import (
     is_loopback_host,
     is_trusted_proxy,
 )
+from smnb_app.net.token_bucket import Bucket, take
 from smnb_app.providers.dev.provider import DevAuthError, DevIdentityProvider
 from smnb_app.settings_values import IPNetwork
 
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 4096
+# The routes take flat objects of strings; one level more leaves room without inviting recursion.
+MAX_JSON_DEPTH = 2
 _NO_STORE = {"Cache-Control": "no-store"}
 NOT_LOOPBACK = "The dev sign-in only answers this machine (set SMNB_DEV_AUTH_ALLOW_REMOTE=1 to allow others)."
 RELAYED = "The dev sign-in does not answer requests relayed by a proxy that is not in SMNB_TRUSTED_PROXIES."
 NOT_LOCAL_HOST = "The dev sign-in only answers requests addressed to localhost."
 NOT_JSON = "The dev sign-in only accepts Content-Type: application/json."
 FOREIGN_ORIGIN = "The dev sign-in only answers the app's own pages (Origin)."
+BODY_TOO_LARGE = f"The request body must be at most {MAX_BODY_BYTES} bytes."
+BAD_CONTENT_LENGTH = "The Content-Length header must be a number of bytes."
+BODY_CUT_OFF = "The request body was cut off."
+BODY_NOT_JSON = "The request body must be JSON (UTF-8)."
+BODY_TOO_DEEP = f"The request body must not nest deeper than {MAX_JSON_DEPTH} levels."
+BODY_NOT_OBJECT = "The request body must be a JSON object."
+NO_AVATAR = "There is no avatar at this address."
+
+
+class _LogQuota:
+    """Refusals are logged, but a flood of them must not fill the disk: 10 lines at once, 1 a second.
+
+    Used from the event loop only, so no lock.
+    """
+
+    def __init__(self) -> None:
+        self._bucket: Bucket | None = None
+
+    def allow(self) -> bool:
+        """Whether one more line may be written now."""
+        allowed, self._bucket = take(self._bucket, now=time.monotonic(), rate=1.0, burst=10)
+        return allowed
+
+
+_LOG_QUOTA = _LogQuota()
 
 
 @dataclass(frozen=True)
@@ -66,13 +104,16 @@ class DevRoutePolicy:
 
     def _remote_refusal(self, request: Request) -> str | None:
         peer = request.client.host if request.client else None
-        if not is_trusted_proxy(peer, self.trusted_proxies):
-            # A tunnel or web server on this machine relays for clients anywhere: every request
-            # would look local. Proxies say so in these headers; the Host names their site.
-            if any(name in request.headers for name in FORWARDING_HEADERS):
-                return RELAYED
-            if not is_loopback_host(request.headers.get("host")):
-                return NOT_LOCAL_HOST
+        # A tunnel or web server on this machine relays for clients anywhere: every request
+        # would look local. Proxies say so in these headers.
+        if not is_trusted_proxy(peer, self.trusted_proxies) and any(
+            name in request.headers for name in FORWARDING_HEADERS
+        ):
+            return RELAYED
+        # Checked behind a trusted proxy too: a relay in front of it that adds no header of its
+        # own passes for a local client, but the Host still names the public site.
+        if not is_loopback_host(request.headers.get("host")):
+            return NOT_LOCAL_HOST
         # Each proxy may add a line of its own rather than extend the first one: read them all.
         forwarded = ", ".join(request.headers.getlist("x-forwarded-for")) or None
         if not is_loopback(client_address(peer, forwarded, self.trusted_proxies)):
@@ -80,13 +121,48 @@ class DevRoutePolicy:
         return None
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not (declared.isascii() and declared.isdigit()):
+            raise DevAuthError(BAD_CONTENT_LENGTH, status=400)
+        # Compared as text first: int() refuses strings of thousands of digits.
+        digits = declared.lstrip("0")
+        if len(digits) > len(str(MAX_BODY_BYTES)) or int(digits or "0") > MAX_BODY_BYTES:
+            raise DevAuthError(BODY_TOO_LARGE, status=413)
+    body = bytearray()
     try:
-        body = await request.json()
-    except ValueError as exc:
-        raise DevAuthError("The request body must be JSON.", status=400) from exc
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise DevAuthError(BODY_TOO_LARGE, status=413)
+    except ClientDisconnect as exc:
+        raise DevAuthError(BODY_CUT_OFF, status=400) from exc
+    return bytes(body)
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests (a scalar is 0), walked without recursion."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise DevAuthError(BODY_TOO_DEEP, status=400) from exc
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise DevAuthError(BODY_NOT_JSON, status=400) from exc
     if not isinstance(body, dict):
-        raise DevAuthError("The request body must be a JSON object.", status=400)
+        raise DevAuthError(BODY_NOT_OBJECT, status=400)
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise DevAuthError(BODY_TOO_DEEP, status=400)
     return body
 
 
@@ -97,22 +173,25 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def _error(message: str, status: int) -> JSONResponse:
+def _refuse(route: str, message: str, status: int) -> JSONResponse:
+    # The route's name, never its path: a path can be as long and strange as a client likes.
+    if _LOG_QUOTA.allow():
+        logger.info("dev-auth %s refused (%d): %s", route, status, message)
     return JSONResponse({"error": message}, status_code=status, headers=_NO_STORE)
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[Response]]
 
 
-def _guarded(policy: DevRoutePolicy, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def _guarded(route: str, policy: DevRoutePolicy, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         refusal = policy.refusal(request)
         if refusal is not None:
-            return _error(refusal, 403)
+            return _refuse(route, refusal, 403)
         try:
-            return await handler(await _json_body(request))
+            return await handler(_json_object(await _read_body(request)))
         except DevAuthError as exc:
-            return _error(str(exc), exc.status)
+            return _refuse(route, str(exc), exc.status)
 
     return endpoint
 
@@ -157,17 +236,19 @@ def dev_auth_routes(provider: DevIdentityProvider, *, prefix: str, policy: DevRo
         return Response(status_code=204, headers=_NO_STORE)
 
     async def avatar(request: Request) -> Response:
-        svg = await run_in_threadpool(provider.avatar_svg, request.path_params["user_id"])
+        # Drawn from the id alone, without the store: the answer says nothing of who signed in.
+        svg = provider.avatar_svg(request.path_params["user_id"])
         if svg is None:
-            return Response(status_code=404)
+            return _refuse("avatars", NO_AVATAR, 404)
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
     return Starlette(
         routes=[
             Route(f"{prefix}/.well-known/jwks.json", jwks, methods=["GET"]),
-            Route(f"{prefix}/sign-in", _guarded(policy, sign_in), methods=["POST"]),
-            Route(f"{prefix}/tokens", _guarded(policy, tokens), methods=["POST"]),
-            Route(f"{prefix}/sign-out", _guarded(policy, sign_out), methods=["POST"]),
-            Route(f"{prefix}/avatars/{{user_id}}.svg", avatar, methods=["GET"]),
+            Route(f"{prefix}/sign-in", _guarded("sign-in", policy, sign_in), methods=["POST"]),
+            Route(f"{prefix}/tokens", _guarded("tokens", policy, tokens), methods=["POST"]),
+            Route(f"{prefix}/sign-out", _guarded("sign-out", policy, sign_out), methods=["POST"]),
+            # Any path under avatars/ (slashes too) ends here, so every malformed id gets the same 404.
+            Route(f"{prefix}/avatars/{{user_id:path}}.svg", avatar, methods=["GET"]),
         ]
     )
