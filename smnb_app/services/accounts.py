@@ -3,24 +3,50 @@
 Each public function runs one transaction of its own (`with db.begin():`), see
 `smnb_app.db.engine`; those named `*_in` run inside the caller's transaction instead, for the
 webhook service, which records the delivery in the same one.
+
+Deleting an account that lives at an identity provider (Clerk) takes three steps, because the
+provider's call can fail and so can the database after it: `begin_account_deletion` records a
+tombstone (the user's revocation, so no token of theirs counts from then on), the provider
+deletes the user, and `finish_account_deletion` deletes the user's data here. Whatever was not
+finished is found again by `pending_account_deletions`, after a restart too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from smnb_app.db import AuthEvent, ModelSession, User, epoch_ms
+from smnb_app.db import AuthEvent, ModelSession, Revocation, User, epoch_ms
 from smnb_app.db.upserts import conflict_insert
-from smnb_app.services.revocations import add_revocations
+from smnb_app.services.revocations import (
+    DELETION_CONFIRMED,
+    DELETION_PENDING,
+    USER,
+    add_revocations,
+    confirm_deletion_in,
+)
 from smnb_app.services.sessions.views import session_view
 from smnb_app.services.user_agents import describe_user_agent
 from smnb_app.services.users import AuthUser, Identity, auth_user, profile_changes, profile_updates
 
 EXPORT_FORMAT = "smnb-account-export/1"
+
+
+@dataclass(frozen=True)
+class PendingDeletions:
+    """Account deletions that were recorded but not finished, by the users' `token_identifier`.
+
+    Attributes:
+        at_provider: Users the identity provider has not yet confirmed deleting.
+        here: Users whose data is still here.
+    """
+
+    at_provider: list[str]
+    here: list[str]
 
 
 def apply_profile_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUser | None:
@@ -91,6 +117,75 @@ def delete_account(
         add_revocations(db, sids=ended_sids, token_identifiers=identities, reason="account_deleted",
                         now_ms=epoch_ms(now_ms))
         return delete_user_in(db, user_id=user_id)
+
+
+def begin_account_deletion(
+    *, db: Session, token_identifier: str, sids: Iterable[str], now_ms: int | None = None
+) -> None:
+    """Record that an account is being deleted (its tombstone), before the provider is asked.
+
+    From this commit on no token of the user's counts, whatever the provider and the database do
+    next; the tombstone stays `pending` until `finish_account_deletion` says the provider confirmed.
+
+    Args:
+        db: A database session with no transaction in progress.
+        token_identifier: The user (`iss|sub`).
+        sids: Their provider sessions known here (the acting one).
+        now_ms: The current time in epoch ms; the clock when omitted.
+    """
+    now = epoch_ms(now_ms)
+    with db.begin():
+        add_revocations(db, sids=sids, reason=DELETION_CONFIRMED, now_ms=now)
+        add_revocations(db, token_identifiers=[token_identifier], reason=DELETION_PENDING, now_ms=now)
+
+
+def finish_account_deletion(
+    *, db: Session, token_identifier: str, deleted_at_provider: bool, now_ms: int | None = None
+) -> bool:
+    """Delete the data of a user whose tombstone is recorded; mark it confirmed when the provider deleted them.
+
+    Safe to repeat: a user already gone is no error.
+
+    Args:
+        db: A database session with no transaction in progress.
+        token_identifier: The user (`iss|sub`).
+        deleted_at_provider: The provider confirmed deleting the user.
+        now_ms: The current time in epoch ms; the clock when omitted.
+
+    Returns:
+        Whether the user's row was still here.
+    """
+    with db.begin():
+        if deleted_at_provider:
+            confirm_deletion_in(db, token_identifier=token_identifier, now_ms=epoch_ms(now_ms))
+        user_id = db.exec(select(User.id).where(User.token_identifier == token_identifier)).scalar_one_or_none()
+        return user_id is not None and delete_user_in(db, user_id=user_id)
+
+
+def pending_account_deletions(*, db: Session) -> PendingDeletions:
+    """The account deletions that were recorded and not finished, oldest first.
+
+    A user who still has a row here although their identity is revoked is one of them: a
+    revoked identity never signs in again, so the row is what a deletion left behind.
+
+    Args:
+        db: A database session with no transaction in progress.
+
+    Returns:
+        The users still to delete at the provider, and those still to delete here.
+    """
+    revocations = Revocation.__table__.c
+    with db.begin():
+        at_provider = db.exec(
+            select(revocations.value).where(revocations.kind == USER, revocations.reason == DELETION_PENDING)
+            .order_by(revocations.revoked_at, revocations.value)
+        ).scalars().all()
+        here = db.exec(
+            select(User.token_identifier)
+            .join(Revocation, (revocations.kind == USER) & (revocations.value == User.token_identifier))
+            .order_by(User.id)
+        ).scalars().all()
+    return PendingDeletions(at_provider=list(at_provider), here=list(here))
 
 
 def export_account(*, db: Session, user_id: int, now_ms: int | None = None) -> dict[str, Any] | None:

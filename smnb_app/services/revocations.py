@@ -5,6 +5,11 @@ its last token may still be valid for a minute; a deleted user's tokens too. The
 them here and refuses such tokens after verification ("This session was ended"). Rows are kept
 for `KEEP_MS`, longer than any session token lives, then purged.
 
+A user's revocation is also the tombstone of an account deletion in progress (see
+`smnb_app.services.accounts`): its reason is `DELETION_PENDING` until the identity provider has
+confirmed the deletion, and such a row, or one whose user still has a row in `users`, is kept
+past its horizon until the deletion is finished.
+
 Each public function runs one transaction of its own, see `smnb_app.db.engine`.
 """
 
@@ -12,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Insert, bindparam, delete, or_, select
+from sqlalchemy import Insert, bindparam, case, delete, exists, or_, select, update
 from sqlmodel import Session
 
-from smnb_app.db import Revocation, epoch_ms
+from smnb_app.db import Revocation, User, epoch_ms
 from smnb_app.db.upserts import conflict_insert
 
 SESSION = "session"
@@ -24,6 +29,9 @@ USER = "user"
 # 1 h) and beyond Svix's retries, so a late delivery about a deleted user still finds them refused.
 KEEP_MS = 8 * 24 * 60 * 60 * 1000
 ENDED_MESSAGE = "This session was ended. Sign in again."
+# The reasons of a deleted account's tombstone: before and after the provider confirmed it.
+DELETION_PENDING = "account_deleting"
+DELETION_CONFIRMED = "account_deleted"
 _TABLE = Revocation.__table__
 # Asked on every sign-in: built once, with bound parameters.
 _REVOKED = select(_TABLE.c.kind).where(or_(
@@ -111,8 +119,25 @@ def is_revoked_in(db: Session, *, sid: str, token_identifier: str) -> bool:
     return db.exec(_REVOKED, params={"sid": sid, "token_identifier": token_identifier}).first() is not None
 
 
+def confirm_deletion_in(db: Session, *, token_identifier: str, now_ms: int) -> None:
+    """Mark a user's tombstone as confirmed by the provider, inside the caller's transaction.
+
+    Its horizon starts again: a late webhook about the deletion still finds the user refused.
+
+    Args:
+        db: A database session inside a transaction.
+        token_identifier: The deleted user (`iss|sub`).
+        now_ms: The current time in epoch ms.
+    """
+    horizon = now_ms + KEEP_MS
+    db.exec(update(_TABLE)
+            .where(_TABLE.c.kind == USER, _TABLE.c.value == token_identifier, _TABLE.c.reason == DELETION_PENDING)
+            .values(reason=DELETION_CONFIRMED,
+                    keep_until=case((_TABLE.c.keep_until > horizon, _TABLE.c.keep_until), else_=horizon)))
+
+
 def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:
-    """Delete revocations past their horizon.
+    """Delete revocations past their horizon, except the tombstones of unfinished account deletions.
 
     Args:
         db: A database session with no transaction in progress.
@@ -122,5 +147,7 @@ def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:
         How many were deleted.
     """
     now = epoch_ms(now_ms)
+    user_still_here = (_TABLE.c.kind == USER) & exists().where(User.__table__.c.token_identifier == _TABLE.c.value)
     with db.begin():
-        return db.exec(delete(_TABLE).where(_TABLE.c.keep_until < now)).rowcount
+        return db.exec(delete(_TABLE).where(
+            _TABLE.c.keep_until < now, _TABLE.c.reason != DELETION_PENDING, ~user_still_here)).rowcount

@@ -3,9 +3,15 @@
 Each takes the user from the verified state. Signing out everywhere ends every session of the
 user at the identity provider (the dev provider's store, or Clerk's Backend API), records them
 as revoked so their remaining tokens are refused, and signs out every tab of the user on every
-worker. Deleting the account first ends the sessions at the provider (in Clerk mode by deleting
-the Clerk user), then refuses their tokens and deletes the user's data in one transaction, then
-signs out every tab.
+worker.
+
+Deleting the account with the dev provider ends its sessions there, then refuses their tokens
+and deletes the user's data in one transaction. In Clerk mode the user cannot sign in again
+once Clerk has deleted them, so a failure after that call must not ask them to retry: the
+deletion is recorded first (a tombstone refusing every token of theirs), then Clerk deletes the
+user, then the data here is deleted. What fails after the tombstone is finished in the
+background (`DeletionFinisher`, then hourly housekeeping, after a restart too), and the user
+reads which part is done and which follows.
 
 The two run as background events: they wait for every other tab of the user, and a tab that held
 its own state lock meanwhile could deadlock with another tab doing the same.
@@ -25,6 +31,14 @@ from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
 from smnb_app.services.accounts import delete_account, export_account
 from smnb_app.services.revocations import revoke
 from smnb_app.settings import get_settings
+from smnb_app.state.account_deletion import (
+    DELETED,
+    FINISHER,
+    NO_SECRET_KEY,
+    UNEXPECTED,
+    DeletionOutcome,
+    delete_clerk_account,
+)
 from smnb_app.state.audit import audit_event, record_later
 from smnb_app.state.auth import AuthState
 from smnb_app.state.failures import report_failure
@@ -35,10 +49,7 @@ from smnb_app.state.tab_news import end_sessions_in_tabs
 logger = logging.getLogger(__name__)
 
 SIGNED_OUT_EVERYWHERE = "You signed out everywhere."
-DELETED = "Your account was deleted."
-NO_SECRET_KEY = "This needs the server's Clerk secret key (CLERK_SECRET_KEY), which is not set."
 UNREACHABLE = "The sign-in service could not be reached. Try again in a moment."
-UNEXPECTED = "Something went wrong. Try again in a moment."
 EXPORT_NAME = "smnb-my-data.json"
 
 
@@ -63,6 +74,8 @@ def _clerk() -> ClerkBackendApi:
 
 def _failure(exc: ClerkApiError) -> str:
     return NO_SECRET_KEY if str(exc) == NO_SECRET_KEY else UNREACHABLE
+
+
 
 
 async def _end_at_provider(acting: Acting) -> list[str]:
@@ -159,35 +172,38 @@ class AccountState(rx.State):
                 return
             if await self._begin("delete") is None:
                 return
-        error = UNEXPECTED
+        outcome = DeletionOutcome(error=UNEXPECTED)
         try:
-            error = await self._delete(acting)
+            outcome = await self._delete(acting)
         except Exception as exc:
-            error = report_failure("could not delete a user's account", exc, UNEXPECTED)
+            outcome = DeletionOutcome(error=report_failure("could not delete a user's account", exc, UNEXPECTED))
         finally:
             async with self:
-                await self._finish(error, DELETED)
-        if not error:
+                await self._finish(outcome.error, outcome.message)
+        if not outcome.error:
             yield rx.redirect("/")
 
-    async def _delete(self, acting: Acting) -> str:
-        clerk = get_settings().auth_provider == "clerk"
-        try:
-            # First at the provider: no new token for the user from now on (Clerk ends the
-            # sessions of a user it deletes). Nothing here has changed if this fails.
-            ended = [] if clerk else await _end_at_provider(acting)
-            if clerk:
-                await _clerk().delete_user(acting.subject)
-        except ClerkApiError as exc:
-            logger.warning("could not delete a user at Clerk: %s", exc)
-            return _failure(exc)
-        await run_db(lambda db: delete_account(
-            db=db, user_id=acting.user_id, ended_sids=[*ended, acting.sid],
-            token_identifier=acting.token_identifier if clerk else None,
-        ))
+    async def _delete(self, acting: Acting) -> DeletionOutcome:
+        if get_settings().auth_provider == "clerk":
+            outcome = await delete_clerk_account(token_identifier=acting.token_identifier, subject=acting.subject,
+                                                 sid=acting.sid, api=get_clerk_api(), run=run_db)
+            if outcome.error:
+                return outcome
+        else:
+            # The dev provider first: it mints no more tokens for these sessions. A new sign-in
+            # may start afresh, so nothing is lost if the database step then fails.
+            ended = await _end_at_provider(acting)
+            await run_db(lambda db: delete_account(db=db, user_id=acting.user_id, ended_sids=[*ended, acting.sid]))
+            outcome = DeletionOutcome(message=DELETED)
+        if not outcome.finished:
+            FINISHER.start()
         record_later(audit_event(self, "account_deleted", sid=acting.sid))
-        await end_sessions_in_tabs(acting.user_id, sids=None, message=DELETED, sender=acting.client)
-        return ""
+        try:
+            await end_sessions_in_tabs(acting.user_id, sids=None, message=outcome.message, sender=acting.client)
+        except Exception:
+            # The deletion stands: the other tabs' next tokens are refused within a minute.
+            logger.exception("could not sign out the other tabs of a deleted user")
+        return outcome
 
     @rx.event
     async def download_my_data(self):

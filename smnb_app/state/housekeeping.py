@@ -1,8 +1,10 @@
-"""Hourly housekeeping of every worker: records past their time are deleted.
+"""Hourly housekeeping of every worker, from start-up on: unfinished work is finished, old records deleted.
 
-Audit events older than `SMNB_AUDIT_RETENTION_DAYS`, revocations past any token of theirs, and
-webhook delivery ids older than any retry. Each purge is one short transaction; workers doing
-it at the same time only find less to delete.
+First the account deletions that were recorded but not finished (Clerk or the database failed,
+or the process stopped, before the end; see `smnb_app.state.account`). Then audit events older
+than `SMNB_AUDIT_RETENTION_DAYS`, revocations past any token of theirs, and webhook delivery ids
+older than any retry. Each purge is one short transaction; workers doing it at the same time
+only find less to delete, and finishing a deletion twice does no harm.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from smnb_app.services.audit import purge_events
 from smnb_app.services.provider_events import purge_deliveries
 from smnb_app.services.revocations import purge_revocations
 from smnb_app.settings import get_settings
+from smnb_app.state.account_deletion import finish_pending_deletions_now
 from smnb_app.state.runtime import run_db
 
 logger = logging.getLogger(__name__)
@@ -25,10 +28,20 @@ _DAY_MS = 86_400_000
 
 
 async def purge_expired_records() -> None:
-    """Purge now and every hour after (an app lifespan task); a failure is logged and retried."""
+    """Finish and purge now and every hour after (an app lifespan task); a failure is logged and retried."""
     while True:
+        await finish_deletions_once()
         await purge_once()
         await asyncio.sleep(PURGE_EVERY_S)
+
+
+async def finish_deletions_once() -> None:
+    """Finish the account deletions that were recorded but not finished."""
+    try:
+        await finish_pending_deletions_now()
+    except Exception as exc:
+        logger.warning("could not finish the pending account deletions: %s", exc,
+                       exc_info=not isinstance(exc, DatabaseUnavailable))
 
 
 async def purge_once() -> None:

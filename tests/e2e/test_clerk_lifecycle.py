@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 
@@ -10,10 +11,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from smnb_app.state.account_deletion import DELETED, DELETED_HERE_ONLY
+from tests.e2e.clerk_fapi import ISSUER
 from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email, user_id_for
-from tests.e2e.helpers import db_rows, user_id
+from tests.e2e.helpers import db_rows, eventually, user_id
 from tests.e2e.session_pages import TIMING_SCRIPT, appeared_at, text_seen_at, watch_appearance, watch_text
 from tests.e2e.workers import socket_instances
+from tests.support.clerk_backend import Reply
 from tests.support.svix_signing import clerk_session_event, clerk_user_deleted, clerk_user_event, signed_delivery
 
 WITHIN_MS = 2000
@@ -117,3 +121,67 @@ def test_user_deleted_signs_out_every_tab_on_every_worker_and_removes_the_users_
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", deleted) == []
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM sessions WHERE user_id = ?", deleted) == []
     expect(bystander.get_by_test_id("protected-content")).to_be_visible()
+
+
+def test_a_signed_webhook_with_fields_of_other_types_is_400_and_changes_nothing(clerk_page, clerk_app_server):
+    email = unique_clerk_email("mary.somerville")
+    signed_in(clerk_page, email)
+    before = db_rows(clerk_app_server.database_url, "SELECT * FROM users WHERE email = ?", email)
+    hostile = clerk_user_event("user.updated", user_id_for(email), first="Mallory", email=email,
+                               updated_at=int(time.time() * 1000))
+    hostile["data"]["email_addresses"] = 5
+    body, headers = signed_delivery(hostile, delivery_id=f"msg_{uuid.uuid4().hex}")
+
+    response = httpx.post(f"{clerk_app_server.url}/webhooks/clerk", content=body, headers=headers, timeout=10)
+
+    assert response.status_code == 400 and "email_addresses" in response.json()["error"]
+    assert db_rows(clerk_app_server.database_url, "SELECT * FROM users WHERE email = ?", email) == before
+
+
+def delete_my_account(page: Page, email: str) -> None:
+    page.get_by_test_id("delete-account").click()
+    page.get_by_test_id("delete-account-confirm").fill(email)
+    page.get_by_test_id("delete-account-submit").click()
+
+
+def test_deleting_my_account_deletes_it_at_clerk_and_here_and_signs_out_my_other_device(
+    clerk_page, clerk_app_server, clerk_backend
+):
+    email = unique_clerk_email("ada.byron")
+    page, other_device = signed_in(clerk_page, email), signed_in(clerk_page, email)
+    clerk_id, leaving = user_id_for(email), user_id(clerk_app_server.database_url, email)
+
+    delete_my_account(page, email)
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_test_id("auth-error")).to_have_text(DELETED)
+    expect(other_device.get_by_test_id("sign-in-prompt")).to_be_visible()
+    assert clerk_id not in clerk_backend.users
+    assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", leaving) == []
+    assert db_rows(clerk_app_server.database_url, "SELECT reason FROM revocations WHERE kind = 'user' AND value = ?",
+                   f"{ISSUER}|{clerk_id}") == [("account_deleted",)]
+
+
+def test_deleting_my_account_when_clerk_fails_deletes_it_here_says_so_and_deletes_it_at_clerk_once_clerk_answers(
+    clerk_page, clerk_app_server, clerk_backend
+):
+    email = unique_clerk_email("edith.clarke")
+    page = signed_in(clerk_page, email)
+    clerk_id, leaving = user_id_for(email), user_id(clerk_app_server.database_url, email)
+    # Every attempt of the first call (one and two retries) fails; the background retry succeeds.
+    clerk_backend.script("DELETE", f"/v1/users/{clerk_id}", *[Reply(503)] * 3)
+
+    delete_my_account(page, email)
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_test_id("auth-error")).to_have_text(DELETED_HERE_ONLY)
+    expect(page.get_by_test_id("sign-in-prompt")).to_be_visible()
+    assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", leaving) == []
+    assert db_rows(clerk_app_server.database_url, "SELECT id FROM sessions WHERE user_id = ?", leaving) == []
+    eventually(lambda: clerk_id in clerk_backend.users, False)
+    eventually(lambda: db_rows(clerk_app_server.database_url, "SELECT reason FROM revocations"
+                               " WHERE kind = 'user' AND value = ?", f"{ISSUER}|{clerk_id}"), [("account_deleted",)])
+    # The stub's Frontend API keeps minting tokens for the deleted user's session: none counts.
+    page.goto("/dashboard")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    expect(page.get_by_test_id("protected-content")).to_have_count(0)

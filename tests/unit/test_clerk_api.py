@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.message import Message
 from email.utils import formatdate
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi, profile_from_user
 from tests.support.clerk_backend import ClerkBackendServer, Reply, clerk_user
 from tests.support.clock import FakeClock
+from tests.support.loopback import LoopbackServer
 
 USER_ID = "user_2abcDEF"
 USER_PATH = f"/v1/users/{USER_ID}"
@@ -123,3 +125,45 @@ async def test_a_forgotten_profile_is_read_again_with_its_version(backend: Clerk
     api.forget_profile(USER_ID)
     fresh = await api.get_profile(USER_ID)
     assert (fresh.first_name, fresh.updated_at, backend.hits(USER_PATH)) == ("Augusta", 1_800_000_000_500, 2)
+
+
+@pytest.mark.parametrize("fields", [
+    {"email_addresses": 5},
+    {"email_addresses": ["ada@example.com"]},
+    {"first_name": 7},
+    {"image_url": {"url": "https://img.clerk.com/ada.png"}},
+    {"updated_at": 2**70},
+    {"last_name": "Love\x00lace"},
+])
+async def test_a_user_object_with_fields_of_other_types_is_an_error_and_is_not_cached(
+    backend: ClerkBackendServer, fields: dict
+) -> None:
+    backend.replies.append(Reply(200, backend.users[USER_ID] | fields))
+    api = api_for(backend)
+    with pytest.raises(ClerkApiError, match="malformed user"):
+        await api.get_profile(USER_ID)
+    assert (await api.get_profile(USER_ID)).first_name == "Ada"
+
+
+class RawBodyServer(LoopbackServer):
+    """Answers every request with 200 and one raw body (what `json.dumps` cannot write)."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def answer(self, method: str, path: str, headers: Message, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, {}, self.body
+
+
+async def test_an_answer_nested_too_deep_is_an_error() -> None:
+    with RawBodyServer(b'{"id": "user_2abcDEF", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}") as server:
+        api = ClerkBackendApi("sk_test_raw", api_url=server.base_url, backoff_s=())
+        with pytest.raises(ClerkApiError, match="invalid JSON"):
+            await api.get_profile(USER_ID)
+
+
+def test_a_primary_email_id_of_null_matches_no_address_even_one_without_an_id() -> None:
+    user = clerk_user("user_x", first=None, last=None, emails=[]) | {
+        "primary_email_address_id": None, "email_addresses": [{"email_address": "no-id@example.com"}]}
+    assert profile_from_user(user).email is None

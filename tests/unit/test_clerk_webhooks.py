@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
 import pytest
 
 from smnb_app.db.availability import DatabaseUnavailable
-from smnb_app.providers.clerk.webhooks import MAX_BODY_BYTES, ClerkEvent, clerk_webhook_routes
+from smnb_app.providers.clerk.webhooks import (
+    MAX_BODY_BYTES,
+    ClerkEvent,
+    MalformedEvent,
+    clerk_webhook_routes,
+    parse_event,
+)
 from tests.support.svix_signing import (
     SECRET,
     clerk_session_event,
@@ -177,3 +184,90 @@ async def test_a_delivery_during_a_database_outage_is_503_for_svix_to_retry(capl
     assert response.status_code == 503 and "again" in response.json()["error"]
     assert [record.levelname for record in caplog.records] == ["WARNING"]
     assert caplog.records[0].exc_info is None and "connection refused" in caplog.text
+
+
+def user_update_with(**fields) -> dict:
+    """A well-formed `user.updated` event with some of its user's fields replaced."""
+    event = clerk_user_event("user.updated", "user_abc")
+    event["data"].update(fields)
+    return event
+
+
+def user_update_text(original: str, replacement: str) -> bytes:
+    """A `user.updated` body with a piece of its JSON text replaced (for what `json.dumps` cannot write)."""
+    body = json.dumps(clerk_user_event("user.updated", "user_abc"))
+    assert original in body
+    return body.replace(original, replacement).encode()
+
+
+HOSTILE_BODIES = {
+    "nested too deep": b'{"type": "user.updated", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "nested too deep inside the user": user_update_text('"username": null', '"username": null, "x": '
+                                                        + "[" * 50_000 + "]" * 50_000),
+    "email_addresses is a number": user_update_with(email_addresses=5),
+    "email_addresses is a string": user_update_with(email_addresses="ada@example.com"),
+    "email_addresses is an object": user_update_with(email_addresses={"id": "idn_1"}),
+    "an address that is a number": user_update_with(email_addresses=[1]),
+    "an address that is a string": user_update_with(email_addresses=["ada@example.com"]),
+    "an address whose email is a number": user_update_with(email_addresses=[{"id": "idn_1", "email_address": 5}]),
+    "an address whose id is a list": user_update_with(email_addresses=[{"id": [], "email_address": "a@b.c"}]),
+    "first_name is a number": user_update_with(first_name=5),
+    "last_name is a list": user_update_with(last_name=["Lovelace"]),
+    "username is an object": user_update_with(username={}),
+    "image_url is true": user_update_with(image_url=True),
+    "primary_email_address_id is a number": user_update_with(primary_email_address_id=1),
+    "updated_at is a string": user_update_with(updated_at="1800000000000"),
+    "updated_at is true": user_update_with(updated_at=True),
+    "updated_at is a float": user_update_with(updated_at=1.5),
+    "updated_at is beyond 64 bits": user_update_with(updated_at=2**70),
+    "updated_at is negative": user_update_with(updated_at=-1),
+    "updated_at is infinite": user_update_text('"updated_at": 1800000000000', '"updated_at": 1e400'),
+    "a number of 5000 digits": user_update_text('"updated_at": 1800000000000', '"updated_at": ' + "9" * 5000),
+    "first_name is a lone surrogate": user_update_text('"Ada"', '"\\ud800"'),
+    "the email holds a lone surrogate": user_update_text('"ada@example.com"', '"ada\\udfff@example.com"'),
+    "first_name holds NUL": user_update_with(first_name="A\x00da"),
+    "the email holds a newline": user_update_with(email_addresses=[{"id": "idn_1", "email_address": "a\n@b.c"}]),
+    "image_url holds DEL": user_update_with(image_url="https://img.test/\x7f"),
+    "first_name is 3000 characters": user_update_with(first_name="A" * 3000),
+    "the id is a lone surrogate": user_update_text('"user_abc"', '"user_\\ud800"'),
+    "the id of a deleted user is a number": {"type": "user.deleted", "data": {"id": 5}},
+    "the session's user is null": {"type": "session.ended", "data": {"id": "sess_1", "user_id": None}},
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+async def test_a_signed_body_that_is_no_well_formed_event_is_400_logged_once_and_changes_nothing(body, caplog) -> None:
+    handle = Recorder()
+    with caplog.at_level("INFO", logger="smnb_app"):
+        response = await post(handle, *signed_delivery(body, delivery_id="msg_hostile"))
+    assert response.status_code == 400 and response.json()["error"].startswith("The event is malformed")
+    assert handle.events == []
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and record.exc_info is None and "\n" not in record.getMessage()
+    assert "ada@example.com" not in caplog.text and "Lovelace" not in caplog.text and len(caplog.text) < 300
+
+
+def test_the_refusal_names_the_field_not_its_value() -> None:
+    with pytest.raises(MalformedEvent, match=r"^data\.first_name is not a string") as refused:
+        parse_event("msg_1", json.dumps(user_update_with(first_name=["Ada Lovelace"])).encode())
+    assert "Ada" not in str(refused.value)
+
+
+@pytest.mark.parametrize("primary", [None, "", "missing"])
+def test_a_null_or_absent_primary_email_id_matches_no_address_not_even_one_without_an_id(primary) -> None:
+    addresses = [{"email_address": "no-id@example.com"}, {"id": None, "email_address": "null-id@example.com"},
+                 {"id": "idn_1", "email_address": "ada@example.com"}]
+    fields = {"email_addresses": addresses} | ({} if primary == "missing" else {"primary_email_address_id": primary})
+    event = user_update_with(**fields)
+    if primary == "missing":
+        del event["data"]["primary_email_address_id"]
+    parsed = parse_event("msg_1", json.dumps(event).encode())
+    assert isinstance(parsed, ClerkEvent) and parsed.profile is not None and parsed.profile.email is None
+
+
+def test_nulls_where_clerk_sends_nulls_are_a_well_formed_event() -> None:
+    event = user_update_with(first_name=None, last_name=None, username=None, image_url=None, updated_at=None,
+                             email_addresses=None)
+    parsed = parse_event("msg_1", json.dumps(event).encode())
+    assert isinstance(parsed, ClerkEvent) and parsed.profile is not None
+    assert (parsed.profile.as_claims(), parsed.updated_at) == ({}, None)

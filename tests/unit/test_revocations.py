@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from smnb_app.services.revocations import KEEP_MS, is_revoked, purge_revocations, revoke
+from smnb_app.services.revocations import (
+    DELETION_CONFIRMED,
+    DELETION_PENDING,
+    KEEP_MS,
+    is_revoked,
+    purge_revocations,
+    revoke,
+)
+from smnb_app.services.users import identity_from_claims, upsert_user
 from tests.unit.db_support import db, engine, pg_url, sqlite_template  # noqa: F401
 
 ALICE = "https://issuer.test|user_alice"
@@ -43,3 +51,16 @@ def test_revoking_again_keeps_the_later_horizon_and_repeats_are_harmless(db: Ses
 def test_nothing_to_revoke_writes_nothing(db: Session) -> None:
     revoke(db=db, reason="nothing", now_ms=T0)
     assert purge_revocations(db=db, now_ms=T0 + 10 * KEEP_MS) == 0
+
+
+def test_an_unfinished_account_deletion_outlives_its_horizon(engine: Engine, db: Session) -> None:
+    pending, still_here = "https://issuer.test|user_pending", "https://issuer.test|user_still_here"
+    revoke(db=db, token_identifiers=[pending], reason=DELETION_PENDING, now_ms=T0)
+    revoke(db=db, token_identifiers=[still_here], reason=DELETION_CONFIRMED, now_ms=T0)
+    revoke(db=db, token_identifiers=[ALICE], reason=DELETION_CONFIRMED, now_ms=T0)
+    upsert_user(db=db, identity=identity_from_claims(issuer="https://issuer.test", subject="user_still_here",
+                                                     claims={"name": "Still here"}))
+    assert purge_revocations(db=db, now_ms=T0 + 100 * KEEP_MS) == 1
+    assert not is_revoked(db=db, sid="", token_identifier=ALICE)
+    assert is_revoked(db=db, sid="", token_identifier=pending)
+    assert is_revoked(db=db, sid="", token_identifier=still_here)

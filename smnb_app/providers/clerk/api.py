@@ -15,10 +15,10 @@ from typing import Any, Unpack
 
 import httpx
 
-from smnb_app.providers.clerk.profiles import ClerkProfile, profile_from_user
+from smnb_app.providers.clerk.profiles import ClerkProfile, MalformedProfile, profile_from_user
 from smnb_app.providers.clerk.transport import ClerkApiError, ClerkTransport, TransportOptions
 
-__all__ = ["ClerkApiError", "ClerkBackendApi", "ClerkProfile", "profile_from_user"]
+__all__ = ["ClerkApiError", "ClerkBackendApi", "ClerkProfile", "MalformedProfile", "profile_from_user"]
 
 # Clerk's largest page of `GET /v1/sessions`.
 SESSIONS_PAGE_SIZE = 500
@@ -72,8 +72,8 @@ class ClerkBackendApi:
             The profile.
 
         Raises:
-            ClerkApiError: When the user does not exist, the key is refused, or the API keeps
-                failing or is too slow.
+            ClerkApiError: When the user does not exist, the key is refused, the answer is no
+                well-formed user, or the API keeps failing or is too slow.
         """
         cached = self._cache.get(user_id)
         if cached is not None and self._clock() < cached[0]:
@@ -82,7 +82,10 @@ class ClerkBackendApi:
         # A client per call: a shared client would be bound to the first event loop that used it.
         async with httpx.AsyncClient() as client:
             response = await self._transport.send(client, "GET", "/v1/users/{user_id}", ids={"user_id": user_id})
-        profile = profile_from_user(_user_json(response))
+        try:
+            profile = profile_from_user(_user_json(response))
+        except MalformedProfile as exc:
+            raise ClerkApiError(f"GET /v1/users/{{user_id}} answered a malformed user: {exc}") from None
         self._remember(user_id, profile)
         return profile
 
@@ -208,7 +211,7 @@ class ClerkBackendApi:
 def _json(response: httpx.Response, label: str) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ClerkApiError(f"{label} answered with invalid JSON") from None
 
 

@@ -4,8 +4,10 @@ Answers, before anything is applied:
 
 - no `CLERK_WEBHOOK_SIGNING_SECRET` configured: 404 (the endpoint does not exist);
 - a body over 256 KiB: 413;
-- missing or malformed Svix headers, a bad signature, a timestamp outside Svix's tolerance, or a
-  body that is not a JSON event: 400;
+- missing or malformed Svix headers, a bad signature, a timestamp outside Svix's tolerance: 400;
+- a verified body that is not a well-formed event (not JSON, nested too deep, a field of another
+  type than Clerk's, a number out of range, control characters or lone surrogates in a string):
+  400, logged as one line that names the field, never the body;
 - an event type the app does not use: 200, ignored, logged at INFO.
 
 A known event goes to `handle`, which applies it once per `svix-id`: 200 either way, saying
@@ -28,7 +30,7 @@ from starlette.routing import Route
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from smnb_app.db.availability import DatabaseUnavailable
-from smnb_app.providers.clerk.api import ClerkProfile, profile_from_user
+from smnb_app.providers.clerk.api import ClerkProfile, MalformedProfile, profile_from_user
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ class ClerkEvent:
 
 
 class MalformedEvent(ValueError):
-    """A verified delivery whose event lacks what its type needs."""
+    """A verified delivery that is no well-formed event; the message names what is wrong, never a value."""
 
 
 def _clerk_id(data: dict[str, Any], key: str, prefix: str) -> str:
@@ -84,20 +86,26 @@ def parse_event(delivery_id: str, body: bytes) -> ClerkEvent | str:
         The event, or its type (a string) when the app does not use that type.
 
     Raises:
-        MalformedEvent: The body is no event object, or lacks the ids its type needs.
+        MalformedEvent: The body is no event object, lacks the ids its type needs, or a field
+            the app reads is not what Clerk sends.
     """
     try:
         event = json.loads(body)
     except ValueError:
         raise MalformedEvent("the body is not JSON") from None
+    except RecursionError:
+        raise MalformedEvent("the body is nested too deep") from None
     if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not isinstance(event.get("data"), dict):
         raise MalformedEvent("the body is not an event with a type and data")
     kind, data = event["type"], event["data"]
     if kind in PROFILE_EVENTS:
-        updated_at = data.get("updated_at")
-        return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=_clerk_id(data, "id", "user_"),
-                          profile=profile_from_user(data),
-                          updated_at=updated_at if type(updated_at) is int else None)
+        user_id = _clerk_id(data, "id", "user_")
+        try:
+            profile = profile_from_user(data)
+        except MalformedProfile as exc:
+            raise MalformedEvent(f"data.{exc}") from None
+        return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=user_id, profile=profile,
+                          updated_at=profile.updated_at)
     if kind == USER_DELETED:
         return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=_clerk_id(data, "id", "user_"))
     if kind in SESSION_END_EVENTS:
