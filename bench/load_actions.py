@@ -32,12 +32,13 @@ async def dev_token(http: httpx.AsyncClient, origin: str, label: str) -> str:
     return response.json()["token"]
 
 
-async def open_signed_in(url: str, token: str) -> LoadTab:
+async def open_signed_in(url: str, token: str, source: str | None = None) -> LoadTab:
     """A tab on /sessions: connect and hydrate, hand over the token, load the list.
 
     Args:
         url: The app.
         token: A session JWT of the tab's user.
+        source: The loopback address to connect from (the system's choice when None).
 
     Returns:
         The tab, showing the user's sessions.
@@ -49,7 +50,7 @@ async def open_signed_in(url: str, token: str) -> LoadTab:
         if not tab.var(SESSIONS, "sessions"):
             raise RuntimeError("the signed-in tab shows no sessions")
 
-    return await set_up(url, "/sessions", sign_in_and_load)
+    return await set_up(url, "/sessions", sign_in_and_load, source)
 
 
 async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) -> None:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import socketio
 
 ROOT_STATE = "reflex___state____state"
@@ -46,14 +47,19 @@ def hydrated(tab: LoadTab) -> bool:
 class LoadTab:
     """One tab of one page: a websocket to the app and the state it has been sent."""
 
-    def __init__(self, url: str, path: str) -> None:
+    def __init__(self, url: str, path: str, source: str | None = None) -> None:
+        """A tab of `path` at `url`, connecting from the loopback address `source` when given."""
         self.url = url
         self.path = path
         self.client_token = str(uuid.uuid4())
         self.state: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
         self._waiters: list[tuple[StatePredicate, asyncio.Future[float]]] = []
-        self._sio = socketio.AsyncClient(reconnection=False, request_timeout=ANSWER_TIMEOUT_S)
+        self._http: aiohttp.ClientSession | None = None
+        if source is not None:
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0)))
+        self._sio = socketio.AsyncClient(reconnection=False, request_timeout=ANSWER_TIMEOUT_S,
+                                         http_session=self._http)
         self._sio.on("event", self._on_update, namespace=NAMESPACE)
 
     def var(self, state: str, name: str, default: Any = None) -> Any:
@@ -122,20 +128,24 @@ class LoadTab:
     async def close(self) -> None:
         """Disconnect."""
         await self._sio.disconnect()
+        if self._http is not None:
+            await self._http.close()
 
 
-async def set_up(url: str, path: str, steps: Callable[[LoadTab], Awaitable[Any]]) -> LoadTab:
+async def set_up(url: str, path: str, steps: Callable[[LoadTab], Awaitable[Any]],
+                 source: str | None = None) -> LoadTab:
     """A tab on `path`, hydrated, after `steps`; disconnected again when any of it fails.
 
     Args:
         url: The app.
         path: The page the tab shows.
         steps: The events that make the tab ready (signing in, loading).
+        source: The loopback address to connect from (the system's choice when None).
 
     Returns:
         The ready tab.
     """
-    tab = LoadTab(url, path)
+    tab = LoadTab(url, path, source)
     try:
         await tab.open(hydrated)
         await steps(tab)

@@ -17,6 +17,7 @@ from smnb_app.db.migrate import upgrade_to_head
 from smnb_app.gc_pauses import freeze_start_up_heap, watch_gc_pauses
 from smnb_app.log import configure_logging
 from smnb_app.net.security_headers import security_headers
+from smnb_app.net.socket_edge import SocketEdge
 from smnb_app.pages.dashboard import dashboard_page
 from smnb_app.pages.landing import landing_page
 from smnb_app.pages.sessions import SESSIONS_ON_LOAD, sessions_page
@@ -27,8 +28,8 @@ from smnb_app.providers.clerk.webhooks import clerk_webhook_routes
 from smnb_app.providers.dev.routes import dev_auth_routes
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings_or_exit
 from smnb_app.state.auth import AuthState
-from smnb_app.state.browser_events import browser_events
-from smnb_app.state.event_guard import EventGuard, guard_socket
+from smnb_app.state.browser_events import SIGN_IN_EVENT, browser_events
+from smnb_app.state.event_guard import EventGuard
 from smnb_app.state.failures import backend_exception_handler, frontend_exception_handler
 from smnb_app.state.housekeeping import purge_expired_records
 from smnb_app.state.provider_events import apply_clerk_event
@@ -39,6 +40,7 @@ from smnb_app.state.runtime import (
     load_secrets_or_exit,
     start_up_warnings,
 )
+from smnb_app.state.socket_guard import SocketGuard
 from smnb_app.state.web_policy import frontend_build_dir, policy_sources
 
 configure_logging()
@@ -62,9 +64,16 @@ transformers = [clerk_webhook_routes(secret=settings.clerk_webhook_secret, handl
 if settings.auth_provider == "dev":
     transformers.append(dev_auth_routes(get_dev_provider(), prefix=DEV_ISSUER_PATH, policy=dev_route_policy()))
 if settings.production:
-    # Last, so it wraps everything: pages, assets, the API and the dev provider's routes.
+    # It wraps everything: pages, assets, the API and the dev provider's routes.
     transformers.append(security_headers(sources=policy_sources(settings, get_app_origins()),
                                          static_dir=frontend_build_dir(), trusted_proxies=settings.trusted_proxies))
+# Outermost of the app's own layers: a refused websocket costs as little as it can.
+transformers.append(lambda backend: SocketEdge(
+    backend, path="/_event", max_frame_bytes=settings.max_event_bytes,
+    max_transports=2 * settings.max_sockets_per_address, connect_rate=settings.address_connects_per_s,
+    connect_burst=settings.max_sockets_per_address, frame_rate=2 * settings.event_rate,
+    frame_burst=2 * settings.event_burst, trusted_proxies=settings.trusted_proxies,
+))
 app = rx.App(
     extra_app_wraps=app_wraps,
     api_transformer=transformers,
@@ -75,7 +84,7 @@ app.register_lifespan_task(purge_expired_records)
 app.register_lifespan_task(freeze_start_up_heap)
 allowed_events = browser_events()
 app.add_middleware(EventGuard(allowed_events))
-guard_socket(app, allowed_events)
+SocketGuard(app, allowed_events, settings, sign_in_event=SIGN_IN_EVENT).install()
 app.add_page(landing_page, route="/", title="SMNB")
 app.add_page(sign_in_page, route="/sign-in", title="Sign in · SMNB", on_load=AuthState.check_access)
 if settings.auth_provider == "clerk":

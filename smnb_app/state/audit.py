@@ -74,17 +74,18 @@ def client_label(state: BaseState) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def first_in_a_while(state: BaseState, kind: str) -> bool:
-    """Whether a flood event (and its log line) is the tab's first of its kind this minute.
+def first_in_a_while(state: BaseState, kind: str, *, key: str | None = None) -> bool:
+    """Whether a flood event (and its log line) is the first of its kind this minute.
 
     Args:
         state: Any state of the tab.
-        kind: `token_rejected` or `rate_limited`.
+        kind: `token_rejected`, `rate_limited` or `session_expired`.
+        key: Whose minute it is; the tab's when None.
 
     Returns:
-        True at most once a minute per kind and tab, and within a bound on all tabs together.
+        True at most once a minute per kind and key, and within a bound on all keys together.
     """
-    return _FLOODS.allow(f"{kind}|{client_label(state)}", time.monotonic())
+    return _FLOODS.allow(f"{kind}|{key or client_label(state)}", time.monotonic())
 
 
 def record_later(event: AuditEvent) -> None:

@@ -13,7 +13,7 @@ import time
 
 import reflex as rx
 
-from smnb_app.state.audit import audit_event, record_later
+from smnb_app.state.audit import audit_event, first_in_a_while, record_later
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ class ExpiryWatch(rx.State, mixin=True):
 
     def _expired(self) -> rx.event.EventSpec | None:
         logger.info("session token expired without a refresh; signing the tab out")
-        record_later(audit_event(self, "session_expired", user_id=self._user_id, sid=self._claims.get("sid")))
+        # Once a minute per user: tabs a client opened and left cost one row, not one each.
+        if first_in_a_while(self, "session_expired", key=f"user:{self._user_id}"):
+            record_later(audit_event(self, "session_expired", user_id=self._user_id, sid=self._claims.get("sid")))
         self._drop()
         return self._sign_in_redirect()
 

@@ -44,6 +44,22 @@ PAYLOAD_CHECKS: dict[tuple[type[State], str], PayloadCheck] = {
 }
 
 
+# String bounds tighter than the default (or, for a session token, as Clerk's 4 KiB cookie).
+# Reflex matches a frontend error's text against backtracking regexes: 2 KiB keeps that fast.
+STRING_LIMITS: dict[tuple[type[State], str], dict[str, int]] = {
+    (FrontendEventExceptionState, "handle_frontend_exception"): {"info": 2048, "component_stack": 2048},
+    (AuthState, "dev_sign_in_failed"): {"error": 500},
+    (AccountState, "delete_account"): {"form_data": 320},
+    (SessionsState, "set_filter"): {"status_filter": 32},
+    (SessionsState, "save_rename"): {"form_data": 400},
+    (SessionsState, "change_setting"): {"key": 64, "value": 64},
+    (SessionsState, "change_status"): {"status": 32},
+}
+
+
+SIGN_IN_EVENT = format_event_handler(AuthState.event_handlers["set_session_token"])
+
+
 def browser_events() -> dict[str, HandlerShape]:
     """The handlers of `BROWSER_EVENTS` by their full event name, with their arguments.
 
@@ -54,8 +70,9 @@ def browser_events() -> dict[str, HandlerShape]:
         KeyError: A listed handler does not exist (a rename left the list behind).
     """
     return {
-        format_event_handler(state.event_handlers[name]): shape_of(state.event_handlers[name],
-                                                                  PAYLOAD_CHECKS.get((state, name)))
+        format_event_handler(state.event_handlers[name]): shape_of(
+            state.event_handlers[name], PAYLOAD_CHECKS.get((state, name)), STRING_LIMITS.get((state, name))
+        )
         for state, names in BROWSER_EVENTS.items()
         for name in names
     }

@@ -8,7 +8,7 @@ import pytest
 
 from smnb_app.state.auth import AuthState
 from smnb_app.state.browser_events import browser_events
-from smnb_app.state.event_payloads import frame_problem, matches, payload_problem, shape_of
+from smnb_app.state.event_payloads import DEFAULT_MAX_STRING, frame_problem, matches, payload_problem, shape_of
 from smnb_app.state.sessions.page import SessionsState
 
 CHANGE_SETTING = shape_of(SessionsState.event_handlers["change_setting"])
@@ -83,8 +83,58 @@ def test_forged_client_storage_values_are_refused_before_reflex_looks_them_up() 
         ({"name": "x\n[ERROR] forged"}, "a handler the browser may not call ('x\\n[ERROR] forged')"),
         ({"name": "KNOWN", "payload": []}, "the payload or the route is not an object"),
         ({"name": "KNOWN", "router_data": "x"}, "the payload or the route is not an object"),
-        ({"name": "KNOWN", "payload": {}, "router_data": {}}, None),
+        ({"name": "KNOWN", "payload": {}, "router_data": {}}, "missing argument token"),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {}}, None),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {"pathname": "/" * 3000}}, "the route is too long"),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {"asPath": "x]@[::1"}}, "the route is not a path"),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {"asPath": "//evil.example/"}},
+         "the route is not a path"),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {"pathname": 7}}, "the route is not a path"),
+        ({"name": "KNOWN", "payload": {"token": ""}, "router_data": {"query": {"a": ["b"]}}},
+         "the route is a query that is not an object of strings"),
+        ({"name": "KNOWN", "payload": {"token": ""},
+          "router_data": {"pathname": "/sessions", "asPath": "/sessions?next=%2F#x", "query": {"next": "/"}}}, None),
     ],
 )
 def test_websocket_frames_are_checked_before_reflex_reads_them(frame, problem) -> None:
     assert frame_problem(frame, {"KNOWN": SET_TOKEN}) == problem
+
+
+# The 39 KB error text that held a worker for 30 s in Reflex's auto-reload regexes.
+CRAFTED_INFO = ('TypeError: can\'t access property "' + '", ') * 1000
+
+
+def test_the_crafted_frontend_error_is_refused_by_its_length() -> None:
+    shapes = browser_events()
+    name = next(name for name in shapes if name.endswith(".handle_frontend_exception"))
+    frame = {"name": name, "payload": {"info": CRAFTED_INFO, "component_stack": ""}, "router_data": {}}
+    assert frame_problem(frame, shapes) == "info: too long"
+    fits = {"name": name, "payload": {"info": "TypeError: x", "component_stack": "at App"}, "router_data": {}}
+    assert frame_problem(fits, shapes) is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        ({"session_id": 1, "key": "k" * 65, "value": 1}, "key: too long"),
+        ({"session_id": 1, "key": "temperature", "value": "v" * 65}, "value: too long"),
+        ({"session_id": 1, "key": "temperature", "value": [[[[[[[1]]]]]]]}, "value: nested too deep"),
+        ({"session_id": 1, "key": "temperature", "value": list(range(65))}, "value: too many items"),
+        ({"session_id": 1, "key": "temperature", "value": {"k" * 65: 1}}, "value: too long"),
+        ({"session_id": 1, "key": "temperature", "value": [0.5]}, None),
+    ],
+)
+def test_every_string_and_container_in_a_payload_is_bounded(payload: dict, problem: str | None) -> None:
+    shapes = browser_events()
+    change = next(shape for name, shape in shapes.items() if name.endswith(".change_setting"))
+    assert payload_problem(change, payload) == problem
+
+
+def test_strings_without_a_bound_of_their_own_get_the_default() -> None:
+    assert payload_problem(SET_TOKEN, {"token": "t" * DEFAULT_MAX_STRING}) is None
+    assert payload_problem(SET_TOKEN, {"token": "t" * (DEFAULT_MAX_STRING + 1)}) == "token: too long"
+
+
+def test_a_bound_for_an_argument_the_handler_lacks_is_a_mistake() -> None:
+    with pytest.raises(KeyError, match="takes no argument nope"):
+        shape_of(AuthState.event_handlers["set_session_token"], limits={"nope": 1})
