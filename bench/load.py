@@ -41,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.budgets import raised_budgets  # noqa: E402
 from bench.floor import start_floor  # noqa: E402
 from bench.load_database import fresh_database  # noqa: E402
 from bench.load_runs import AppUnderLoad, Report, app_run, floor_run  # noqa: E402
@@ -98,7 +99,8 @@ def main() -> None:
         with fresh_database(args.postgres) if args.postgres else nullcontext("") as database_url:
             # Actors send each event as soon as the last is answered: a lone one would go past the
             # per-tab rate limit (SMNB_EVENT_RATE), which still checks every event, just never refuses.
-            env = {"SMNB_DEV_TOKEN_LIFETIME_S": "3600", "SMNB_EVENT_RATE": "10000", "SMNB_EVENT_BURST": "100000",
+            env = {**raised_budgets("load"), "SMNB_DEV_TOKEN_LIFETIME_S": "3600", "SMNB_EVENT_RATE": "10000",
+                   "SMNB_EVENT_BURST": "100000",
                    **({"DATABASE_URL": database_url} if database_url else {})}
             app = load(start_app(Path(workdir) / "app", extra_env=env), app_run, options)
         print(app.describe("app"), flush=True)

@@ -27,8 +27,15 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.budgets import raised_budgets  # noqa: E402
 from smnb_app.providers.dev.issuer import TokenIssuer  # noqa: E402
-from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, free_port, start_app  # noqa: E402
+from tests.e2e.app_server import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    AppServer,
+    chromium_path,
+    free_port,
+    start_app,
+)
 from tests.e2e.clerk_fapi import FRONTEND_API, ISSUER, FakeFrontendApi, user_id_for  # noqa: E402
 from tests.e2e.helpers import db_rows, user_id  # noqa: E402
 from tests.e2e.session_pages import (  # noqa: E402
@@ -125,6 +132,7 @@ def main() -> None:
             ClerkBackendServer([signing_key(0)]) as backend:
         port = free_port()
         server = start_app(Path(workdir), port=port, extra_env={
+            **raised_budgets("revocation"),
             "SMNB_AUTH_PROVIDER": "clerk", "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
             "CLERK_SECRET_KEY": backend.secret_key, "CLERK_API_URL": backend.base_url,
             "CLERK_WEBHOOK_SIGNING_SECRET": SECRET,

@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.budgets import raised_budgets  # noqa: E402
 from bench.floor import start_floor  # noqa: E402
 from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
 from tests.e2e.helpers import unique_email  # noqa: E402
@@ -119,7 +120,7 @@ def main() -> None:
     """Sign in RUNS times to the app and to bare Reflex; print the stages and the last line."""
     with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir:
         floor_server = start_floor(Path(workdir) / "floor")
-        app_server = start_app(Path(workdir))
+        app_server = start_app(Path(workdir), extra_env=raised_budgets("signin"))
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)

@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.budgets import raised_budgets  # noqa: E402
 from bench.floor import start_floor  # noqa: E402
 from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
 from tests.e2e.helpers import unique_email  # noqa: E402
@@ -152,7 +153,7 @@ def main() -> None:
     """Measure the app at the URL given (or one started for the run) beside a floor app started for the run."""
     with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir:
         floor_server = start_floor(Path(workdir) / "floor")
-        app_server = None if len(sys.argv) > 1 else start_app(Path(workdir))
+        app_server = None if len(sys.argv) > 1 else start_app(Path(workdir), extra_env=raised_budgets("sync"))
         try:
             app, floor = measure_both(sys.argv[1] if app_server is None else app_server.url, floor_server.url)
         finally:
