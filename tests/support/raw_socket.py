@@ -31,6 +31,7 @@ class RawSocket:
     url: str
     source: str = "127.0.0.1"
     token: str | None = field(default_factory=lambda: str(uuid.uuid4()))
+    headers: dict[str, str] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
     ws: aiohttp.ClientWebSocketResponse | None = None
     received: list[str] = field(default_factory=list)
@@ -45,7 +46,8 @@ class RawSocket:
         ws_url = self.url.replace("http", "ws", 1).rstrip("/") + f"/_event/?{query}"
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(self.source, 0)))
         try:
-            self.ws = await self.session.ws_connect(ws_url, headers={"Origin": self.url}, max_msg_size=0)
+            self.ws = await self.session.ws_connect(ws_url, headers={"Origin": self.url, **self.headers},
+                                                    max_msg_size=0)
             await self.receive()  # Engine.IO's open packet
         except BaseException:
             await self.close()
