@@ -1,8 +1,8 @@
-"""The production shape for the fault tests: nginx, two instances, PostgreSQL behind a cuttable proxy, Redis.
+"""The production shape for the fault tests: nginx, two instances, PostgreSQL and Redis behind cuttable proxies.
 
 It is `deploy/serve.py`'s `ProductionShape` (what `make serve` runs), on free ports, with a
-fresh PostgreSQL database reached through a `TcpProxy`, so that a test can take the database
-away and give it back.
+fresh PostgreSQL database and the test Redis each reached through a `TcpProxy`, so that a test
+can take either away and give it back.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ShapeUnderTest:
     shape: ProductionShape
     database_proxy: TcpProxy
     database_url: str
+    redis_proxy: TcpProxy
 
     @property
     def url(self) -> str:
@@ -86,9 +87,11 @@ def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape
         cursor.execute(f'CREATE DATABASE "{database}"')
     proxy = TcpProxy((base.host or "127.0.0.1", base.port or 5432)).start()
     database_url = base.set(host="127.0.0.1", port=proxy.port, database=database).render_as_string(hide_password=False)
+    redis = make_url(redis_url)
+    redis_proxy = TcpProxy((redis.host or "127.0.0.1", redis.port or 6379)).start()
     shape = ProductionShape(port=free_port(), state_dir=Path(tmp_path_factory.mktemp("shape")), env={
         "DATABASE_URL": database_url,
-        "REFLEX_REDIS_URL": redis_url,
+        "REFLEX_REDIS_URL": redis.set(host="127.0.0.1", port=redis_proxy.port).render_as_string(hide_password=False),
         "SMNB_LINK_SECRET": secrets.token_hex(32),
         "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
         "SMNB_DEV_TOKEN_LIFETIME_S": "15",
@@ -96,9 +99,10 @@ def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape
     })
     try:
         shape.start([free_port(), free_port()])
-        yield ShapeUnderTest(shape, proxy, database_url)
+        yield ShapeUnderTest(shape, proxy, database_url, redis_proxy)
     finally:
         shape.stop()
         proxy.close()
+        redis_proxy.close()
         with closing(admin_connection(pg_url)) as admin, admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -18,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import PageErrors, page_opener
-from tests.e2e.helpers import eventually, unique_email
+from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, eventually, unique_email
 from tests.e2e.production import ShapeUnderTest
 from tests.e2e.session_pages import open_sessions, rename, row
 from tests.e2e.workers import client_token, socket_instances
@@ -36,6 +37,8 @@ window.WebSocket = class extends NativeWebSocket {
 };
 """
 OUTAGE_S = 10
+# From Redis answering again to a tab that opened during the outage showing its content, signed in.
+RECOVERED_WITHIN_MS = 5_000
 # The other devices opened while looking for one on the other instance are the user's tabs too.
 EVERY_TAB_REACHED = re.compile(r"reached (\d+) of \1 tabs")
 # Devices opened until nginx puts one on the other instance (it alternates, so two suffice).
@@ -63,6 +66,30 @@ def stored_name(shape: ShapeUnderTest, session_id: int) -> str:
     with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sessions WHERE id = %s", (session_id,))
         return cursor.fetchone()[0]
+
+
+def stored_row(shape: ShapeUnderTest, session_id: int) -> tuple[str, int]:
+    """A session's name and version (`updated_at`) as PostgreSQL has them: any write changes the version."""
+    with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT name, updated_at FROM sessions WHERE id = %s", (session_id,))
+        return cursor.fetchone()
+
+
+def settled(page: Page) -> None:
+    """Wait until a page (reloaded by the server, or by the test) has hydrated and shows its content."""
+    expect(page.get_by_test_id("page-loaded")).to_be_attached()
+    expect(page.get_by_test_id("protected-content")).to_be_visible()
+
+
+def move_to_other_instance(tab: Page, other: Page) -> None:
+    """Reload `tab` until its websocket is held by another instance than `other`'s."""
+    for _ in range(MAX_DEVICES):
+        eventually(lambda: all(socket_instances([each]) for each in (tab, other)), True)
+        if socket_instances([tab]) != socket_instances([other]):
+            return
+        tab.reload()
+        settled(tab)
+    raise AssertionError(f"nginx sent {MAX_DEVICES} reloads to one instance")
 
 
 def sync_lines(shape: ShapeUnderTest, offsets: tuple[int, ...]) -> list[list[str]]:
@@ -179,3 +206,52 @@ def test_tabs_of_a_killed_instance_reconnect_to_the_survivor_still_signed_in(sha
         expect(row(page, older).get_by_test_id("session-name")).to_have_text("Renamed after the crash")
     finally:
         production_shape.shape.start_instance(victim)
+
+
+
+def test_redis_outage_says_unavailable_changes_nothing_and_heals_without_a_restart(shape_page, production_shape):
+    page, device = devices_on_both_instances(shape_page, unique_email("rhea"))
+    session_id = first_session(page)
+    before = stored_row(production_shape, session_id)
+    row(page, session_id).get_by_test_id("rename-button").click()
+    field = row(page, session_id).get_by_test_id("rename-input")
+    expect(field).to_be_visible()
+    late = shape_page(device.context)
+    late.add_init_script(SEEN_TESTIDS_SCRIPT)
+    cut_at = time.monotonic()
+    production_shape.redis_proxy.cut()
+    try:
+        field.fill("Written during the Redis outage")
+        field.press("Enter")
+        notice = page.get_by_test_id("unexpected-error")
+        expect(notice).to_contain_text("unavailable right now")
+        expect(notice).to_contain_text("Nothing was changed")
+        expect(page.get_by_test_id("protected-content")).to_be_visible()
+        # A tab opened during the outage is told so too, not left with a spinner alone.
+        late.goto("/sessions")
+        expect(late.get_by_test_id("unexpected-error")).to_contain_text("unavailable right now")
+        # The outage lasts its full 10 s: nothing reaches the database meanwhile.
+        while time.monotonic() - cut_at < OUTAGE_S:
+            assert stored_row(production_shape, session_id) == before
+            page.wait_for_timeout(250)
+    finally:
+        restored_at = time.time() * 1000
+        production_shape.redis_proxy.restore()
+
+    # The refused tabs start afresh by themselves, signed in, without their notices.
+    settled(late)
+    recovery_ms = late.evaluate("() => window.__seen['protected-content']") - restored_at
+    for tab in (page, late):
+        expect(tab.get_by_test_id("unexpected-error")).to_have_count(0)
+        settled(tab)
+    assert stored_row(production_shape, session_id) == before
+    expect(row(page, session_id).get_by_test_id("session-name")).to_have_text(before[0])
+    # Each instance delivers the other's changes again: its pub/sub listener had given up.
+    move_to_other_instance(page, device)
+    rename(page, session_id, "Renamed after the Redis outage")
+    expect(row(device, session_id).get_by_test_id("session-name")).to_have_text("Renamed after the Redis outage")
+    rename(device, session_id, "Renamed back across instances")
+    for tab in (page, late):
+        expect(row(tab, session_id).get_by_test_id("session-name")).to_have_text("Renamed back across instances")
+    assert stored_row(production_shape, session_id)[0] == "Renamed back across instances"
+    assert recovery_ms < RECOVERED_WITHIN_MS, f"the late tab showed its content {recovery_ms:.0f} ms after Redis"
