@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from smnb_app.net.token_bucket import Bucket, take
 
@@ -61,9 +61,12 @@ class BudgetLimits:
 @dataclass
 class _Address:
     sockets: int = 0
-    events: Bucket | None = None
-    sign_ins: Bucket | None = None
-    connects: Bucket | None = None
+    # By budget: "events", "sign_ins", "connects".
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+
+    def take(self, budget: str, now: float, rate: float, burst: int) -> bool:
+        allowed, self.buckets[budget] = take(self.buckets.get(budget), now=now, rate=rate, burst=burst)
+        return allowed
 
 
 class AddressBudgets:
@@ -111,11 +114,8 @@ class AddressBudgets:
         entry = self._entry(key)
         if entry.sockets >= self.limits.sockets:
             return False
-        if now is not None:
-            allowed, entry.connects = take(entry.connects, now=now, rate=self.limits.connect_rate,
-                                           burst=self.limits.connect_burst)
-            if not allowed:
-                return False
+        if now is not None and not entry.take("connects", now, self.limits.connect_rate, self.limits.connect_burst):
+            return False
         entry.sockets += 1
         return True
 
@@ -144,10 +144,7 @@ class AddressBudgets:
         Returns:
             Whether the event may go on.
         """
-        entry = self._entry(key)
-        allowed, entry.events = take(entry.events, now=now, rate=self.limits.event_rate,
-                                     burst=self.limits.event_burst)
-        return allowed
+        return self._entry(key).take("events", now, self.limits.event_rate, self.limits.event_burst)
 
     def take_sign_in(self, key: str, now: float) -> bool:
         """Take one sign-in (a new session token) from an address's budget.
@@ -159,7 +156,5 @@ class AddressBudgets:
         Returns:
             Whether the token may be verified.
         """
-        entry = self._entry(key)
         per_minute = self.limits.sign_ins_per_minute
-        allowed, entry.sign_ins = take(entry.sign_ins, now=now, rate=per_minute / 60.0, burst=per_minute)
-        return allowed
+        return self._entry(key).take("sign_ins", now, per_minute / 60.0, per_minute)

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -73,6 +74,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "smnb.db"
     upgrade_to_head(sqlite_url(path))
     return path
+
+
+@pytest.fixture
+def app_sqlite(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The app's own database (what `run_db` uses): a migrated SQLite file, forgotten afterwards."""
+    from smnb_app.db import engine as engine_module
+    from smnb_app.db import on_loop
+
+    path = tmp_path / "smnb.db"
+    shutil.copyfile(sqlite_template, path)
+    monkeypatch.setattr(engine_module, "get_settings", lambda: SimpleNamespace(database_url=sqlite_url(path)))
+    caches = (engine_module._engine_for, engine_module._reader_for, on_loop._engines_for)
+    for cache in caches:
+        cache.cache_clear()
+    yield path
+    for engine in on_loop._engines_for(engine_module.get_engine().url):
+        engine.dispose()
+    engine_module.get_engine().dispose()
+    engine_module.get_reader_engine().dispose()
+    for cache in caches:
+        cache.cache_clear()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,10 +19,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from smnb_app.db import engine as engine_module
-from smnb_app.db import on_loop
 from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.providers.clerk.api import ClerkBackendApi
-from smnb_app.services.accounts import PendingDeletions, begin_account_deletion, pending_account_deletions
+from smnb_app.services.accounts import (
+    PendingDeletions,
+    begin_account_deletion,
+    pending_account_deletions,
+)
 from smnb_app.services.revocations import is_revoked
 from smnb_app.services.sign_ins import sign_in
 from smnb_app.services.users import identity_from_claims
@@ -43,6 +45,7 @@ from smnb_app.state.failures import UNAVAILABLE
 from tests.support.clerk_backend import ClerkBackendServer, Reply, clerk_user
 from tests.unit.db_support import (  # noqa: F401
     ISSUER,
+    app_sqlite,
     db,
     engine,
     make_user,
@@ -267,21 +270,9 @@ async def test_a_new_deletion_restarts_the_retry_from_its_shortest_pause() -> No
 
 
 @pytest.fixture
-def app_database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The app's own database (what `run_db` uses): a migrated SQLite file, forgotten afterwards."""
-    path = tmp_path / "app.db"
-    shutil.copyfile(sqlite_template, path)
-    monkeypatch.setattr(engine_module, "get_settings", lambda: SimpleNamespace(database_url=sqlite_url(path)))
-    caches = (engine_module._engine_for, engine_module._reader_for, on_loop._engines_for)
-    for cache in caches:
-        cache.cache_clear()
-    yield engine_module.get_engine()
-    for engine_ in on_loop._engines_for(engine_module.get_engine().url):
-        engine_.dispose()
-    engine_module.get_engine().dispose()
-    engine_module.get_reader_engine().dispose()
-    for cache in caches:
-        cache.cache_clear()
+def app_database(app_sqlite: Path) -> Engine:
+    """The app's own database engine (what `run_db` uses)."""
+    return engine_module.get_engine()
 
 
 async def test_housekeeping_at_start_up_finishes_a_deletion_the_stopped_process_left_pending(

@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from smnb_app.db import engine as engine_module
 from smnb_app.db import on_loop
 from smnb_app.state import runtime
-from tests.unit.db_support import make_user, sqlite_template, sqlite_url  # noqa: F401  (fixture)
+from tests.unit.db_support import app_sqlite, make_user, sqlite_template  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "smnb.db"
-    shutil.copyfile(sqlite_template, path)
-    monkeypatch.setattr(engine_module, "get_settings", lambda: SimpleNamespace(database_url=sqlite_url(path)))
-    caches = (engine_module._engine_for, engine_module._reader_for, on_loop._engines_for)
-    for cache in caches:
-        cache.cache_clear()
-    yield path
-    for engine in on_loop._engines_for(engine_module.get_engine().url):
-        engine.dispose()
-    engine_module.get_engine().dispose()
-    engine_module.get_reader_engine().dispose()
-    for cache in caches:
-        cache.cache_clear()
+def database(app_sqlite: Path) -> Path:
+    return app_sqlite
 
 
 @pytest.fixture
