@@ -1,6 +1,6 @@
 """The per-address budgets the benchmarks raise for their own runs: all their tabs come from one address.
 
-The app's defaults (20 sockets, 2 new sockets a second after a burst of 20, 60 events a second,
+The app's defaults (20 sockets, 2 new sockets a second after a burst of 40, 60 events a second,
 60 sign-ins a minute per address) are for people; a benchmark opening hundreds of tabs from
 127.0.0.1 would measure the budgets instead of the app. `bench/abuse.py` keeps the defaults: it
 measures them.

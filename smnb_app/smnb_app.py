@@ -71,7 +71,7 @@ if settings.production:
 transformers.append(lambda backend: SocketEdge(
     backend, path="/_event", max_frame_bytes=settings.max_event_bytes,
     max_transports=2 * settings.max_sockets_per_address, connect_rate=settings.address_connects_per_s,
-    connect_burst=settings.max_sockets_per_address, frame_rate=2 * settings.event_rate,
+    connect_burst=2 * settings.max_sockets_per_address, frame_rate=2 * settings.event_rate,
     frame_burst=2 * settings.event_burst, trusted_proxies=settings.trusted_proxies,
 ))
 app = rx.App(
