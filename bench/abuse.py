@@ -6,8 +6,9 @@ in a temporary directory. Ten honest tabs, each a different user on /sessions, c
 127.0.0.2 and rename a session twice a second, one rename at a time; their round trips are
 measured alone, then again while one attacker at 127.0.0.3 opens `--sockets` sockets with fresh
 tab tokens and, on every socket it gets, sends as fast as it can: hydrate events (the costliest a
-tab may send), the crafted 39 KB page error that held a worker for 30 s, 1 MB frames and
-malformed packets (each of the last two costs it that socket; it opens another).
+tab may send, and page loads of /sessions once the app refuses a second hydration), the crafted
+39 KB page error that held a worker for 30 s, 1 MB frames and malformed packets (each of the
+last two costs it that socket; it opens another).
 
 In the same run, bare Reflex (`bench/floor_app`) gets the same honest load (its cheapest event)
 and the same flood of well-formed events and sockets: it has no budgets to stop them. The
@@ -57,6 +58,8 @@ GATE = state_name("floor_app.floor_app", "gate")
 CRAFTED_INFO = ('TypeError: can\'t access property "' + '", ') * 1000
 FRONTEND_ERROR = f"{ROOT_STATE}.reflex___state____frontend_event_exception_state.handle_frontend_exception"
 HYDRATE = f"{ROOT_STATE}.hydrate"
+ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
+SESSIONS_ROUTE = {"pathname": "/sessions", "asPath": "/sessions"}
 MIB = 1024 * 1024
 # On a machine of two cores or more, the attacker gets a core of its own and the servers, the
 # honest tabs and this process the others: what is measured is the server's defence, not the
@@ -71,7 +74,7 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sockets", type=int, default=1000, help="sockets the attacker tries to open (1000)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the attack lasts at least (10)")
-    parser.add_argument("--renames", type=int, default=20, help="renames per honest tab and phase (20)")
+    parser.add_argument("--renames", type=int, default=40, help="renames per honest tab and phase (40)")
     return parser.parse_args()
 
 
@@ -216,14 +219,20 @@ def run_attacker(url: str, kind: str, sockets: int, ready: Any, stop: Any, resul
 
 
 def app_frames(index: int) -> str:
-    """The attacker's frames against the app: mostly hydrates, now and then worse."""
+    """The attacker's frames against the app: the costliest events it may send, now and then worse.
+
+    A hydration (a whole state tree) is taken once per connection, so most frames load the
+    sessions page instead (its on_load events), and every tenth tries another hydration.
+    """
     if index % 500 == 499:
         return event_frame(HYDRATE, {"pad": "A" * MIB})
     if index % 200 == 199:
         return f"42{NAMESPACE},[" + "[" * 2000
     if index % 50 == 49:
         return event_frame(FRONTEND_ERROR, {"info": CRAFTED_INFO, "component_stack": ""})
-    return event_frame(HYDRATE, {})
+    if index % 10 == 9:
+        return event_frame(HYDRATE, {})
+    return event_frame(ON_LOAD, {}, SESSIONS_ROUTE)
 
 
 def floor_frames(_: int) -> str:

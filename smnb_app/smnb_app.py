@@ -28,7 +28,7 @@ from smnb_app.providers.clerk.webhooks import clerk_webhook_routes
 from smnb_app.providers.dev.routes import dev_auth_routes
 from smnb_app.settings import DEV_ISSUER_PATH, get_settings_or_exit
 from smnb_app.state.auth import AuthState
-from smnb_app.state.browser_events import SIGN_IN_EVENT, browser_events
+from smnb_app.state.browser_events import ONCE_PER_CONNECTION, SIGN_IN_EVENT, browser_events, event_costs
 from smnb_app.state.event_guard import EventGuard
 from smnb_app.state.failures import backend_exception_handler, frontend_exception_handler
 from smnb_app.state.housekeeping import purge_expired_records
@@ -40,7 +40,7 @@ from smnb_app.state.runtime import (
     load_secrets_or_exit,
     start_up_warnings,
 )
-from smnb_app.state.socket_guard import SocketGuard
+from smnb_app.state.socket_guard import GuardedApp, SocketGuard
 from smnb_app.state.web_policy import frontend_build_dir, policy_sources
 
 configure_logging()
@@ -67,24 +67,25 @@ if settings.production:
     # It wraps everything: pages, assets, the API and the dev provider's routes.
     transformers.append(security_headers(sources=policy_sources(settings, get_app_origins()),
                                          static_dir=frontend_build_dir(), trusted_proxies=settings.trusted_proxies))
-# Outermost of the app's own layers: a refused websocket costs as little as it can.
-transformers.append(lambda backend: SocketEdge(
-    backend, path="/_event", max_frame_bytes=settings.max_event_bytes,
-    max_transports=2 * settings.max_sockets_per_address, connect_rate=settings.address_connects_per_s,
-    connect_burst=2 * settings.max_sockets_per_address, frame_rate=2 * settings.event_rate,
-    frame_burst=2 * settings.event_burst, trusted_proxies=settings.trusted_proxies,
-))
-app = rx.App(
+app = GuardedApp(
     extra_app_wraps=app_wraps,
     api_transformer=transformers,
     backend_exception_handler=backend_exception_handler,
     frontend_exception_handler=frontend_exception_handler,
 )
+# Outside Reflex's own ASGI layers: a refused websocket costs as little as it can.
+app.outermost = lambda backend: SocketEdge(
+    backend, path="/_event", max_frame_bytes=settings.max_event_bytes,
+    max_transports=2 * settings.max_sockets_per_address, connect_rate=settings.address_connects_per_s,
+    connect_burst=2 * settings.max_sockets_per_address, frame_rate=1.25 * settings.event_rate,
+    frame_burst=round(1.25 * settings.event_burst), trusted_proxies=settings.trusted_proxies,
+)
 app.register_lifespan_task(purge_expired_records)
 app.register_lifespan_task(freeze_start_up_heap)
 allowed_events = browser_events()
 app.add_middleware(EventGuard(allowed_events))
-SocketGuard(app, allowed_events, settings, sign_in_event=SIGN_IN_EVENT).install()
+SocketGuard(app, allowed_events, settings, sign_in_event=SIGN_IN_EVENT,
+            once_per_connection=ONCE_PER_CONNECTION, costs=event_costs()).install()
 app.add_page(landing_page, route="/", title="SMNB")
 app.add_page(sign_in_page, route="/sign-in", title="Sign in · SMNB", on_load=AuthState.check_access)
 if settings.auth_provider == "clerk":

@@ -64,8 +64,8 @@ class _Address:
     # By budget: "events", "sign_ins", "connects".
     buckets: dict[str, Bucket] = field(default_factory=dict)
 
-    def take(self, budget: str, now: float, rate: float, burst: int) -> bool:
-        allowed, self.buckets[budget] = take(self.buckets.get(budget), now=now, rate=rate, burst=burst)
+    def take(self, budget: str, now: float, rate: float, burst: int, cost: float = 1.0) -> bool:
+        allowed, self.buckets[budget] = take(self.buckets.get(budget), now=now, rate=rate, burst=burst, cost=cost)
         return allowed
 
 
@@ -134,17 +134,18 @@ class AddressBudgets:
         entry = self._addresses.get(key)
         return entry.sockets if entry is not None else 0
 
-    def take_event(self, key: str, now: float) -> bool:
-        """Take one event from an address's budget.
+    def take_event(self, key: str, now: float, cost: float = 1.0) -> bool:
+        """Take an event from an address's budget.
 
         Args:
             key: The address's key.
             now: The current time in seconds (monotonic).
+            cost: What the event costs in events (see `EVENT_COSTS`).
 
         Returns:
             Whether the event may go on.
         """
-        return self._entry(key).take("events", now, self.limits.event_rate, self.limits.event_burst)
+        return self._entry(key).take("events", now, self.limits.event_rate, self.limits.event_burst, cost)
 
     def take_sign_in(self, key: str, now: float) -> bool:
         """Take one sign-in (a new session token) from an address's budget.

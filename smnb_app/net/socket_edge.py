@@ -10,11 +10,11 @@ An ASGI wrapper around the backend, for websocket requests under the event path 
 - every frame is text of at most `max_frame_bytes` that starts with an Engine.IO packet type.
   Reflex's pages send nothing else; anything else closes the connection before a byte of it
   is parsed;
-- a connection sends at most twice the tab's event budget (`frame_rate`, `frame_burst`): the
-  socket guard refuses events beyond the tab's own budget and tells the tab, but it can only
-  do so once Engine.IO and Socket.IO have parsed them; frames beyond twice that are dropped
-  unparsed, and a connection that goes on sending into an empty budget (a flood, not a burst)
-  is closed.
+- a connection sends at most a quarter more than the tab's event budget (`frame_rate`,
+  `frame_burst`): the socket guard refuses events beyond the tab's own budget and tells the
+  tab, but it can only do so once Engine.IO and Socket.IO have parsed them; frames beyond that
+  are dropped unparsed, and a connection that goes on sending into an empty budget (a flood,
+  not a burst) is closed.
 
 Each refusal logs one line per address and kind a minute, naming neither the token nor the frame.
 """
@@ -47,7 +47,7 @@ TAB_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 _ENGINE_IO_TYPES = frozenset("0123456")
 CLOSE_POLICY, CLOSE_UNSUPPORTED, CLOSE_TOO_BIG = 1008, 1003, 1009
 # Frames dropped in a row, beyond the budget, before the connection is closed as a flood.
-FLOOD_FRAMES = 200
+FLOOD_FRAMES = 40
 _REFUSALS = AuditThrottle(interval_s=60.0, max_per_interval=60)
 
 

@@ -13,14 +13,15 @@ class Bucket:
     at: float
 
 
-def take(bucket: Bucket | None, *, now: float, rate: float, burst: int) -> tuple[bool, Bucket]:
-    """Take one token for an event, refilling at `rate` per second up to `burst`.
+def take(bucket: Bucket | None, *, now: float, rate: float, burst: int, cost: float = 1.0) -> tuple[bool, Bucket]:
+    """Take `cost` tokens for an event, refilling at `rate` per second up to `burst`.
 
     Args:
         bucket: The bucket as last left; None for a new client (a full bucket).
         now: The current time in seconds.
         rate: Tokens added per second.
         burst: The bucket's size.
+        cost: What the event costs (1 for most; more for events that cost the server more).
 
     Returns:
         Whether the event may run, and the bucket after it.
@@ -30,6 +31,6 @@ def take(bucket: Bucket | None, *, now: float, rate: float, burst: int) -> tuple
     else:
         # A clock that went backwards adds nothing rather than taking tokens away.
         tokens = min(float(burst), bucket.tokens + max(0.0, now - bucket.at) * rate)
-    if tokens >= 1.0:
-        return True, Bucket(tokens - 1.0, now)
+    if tokens >= cost:
+        return True, Bucket(tokens - cost, now)
     return False, Bucket(tokens, now)

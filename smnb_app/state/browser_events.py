@@ -57,7 +57,33 @@ STRING_LIMITS: dict[tuple[type[State], str], dict[str, int]] = {
 }
 
 
+# What an event costs from its tab's and its address's budgets, where it is more than one: a
+# page load runs the page's on_load handlers (reads, and for a signed-out tab a redirect), an
+# export reads the user's whole history, the account actions reach every tab of the user. A
+# person sends a few a minute; an attacker's budget buys that many fewer. (Session tokens have
+# a budget of their own, `SMNB_ADDRESS_SIGN_INS_PER_MINUTE`.)
+EVENT_COSTS: dict[tuple[type[State], str], int] = {
+    (OnLoadInternalState, "on_load_internal"): 5,
+    (AccountState, "download_my_data"): 10,
+    (AccountState, "sign_out_everywhere"): 10,
+    (AccountState, "delete_account"): 10,
+}
+
+
+def event_costs() -> dict[str, int]:
+    """`EVENT_COSTS` by full event name.
+
+    Returns:
+        `state path.handler` -> its cost.
+    """
+    return {format_event_handler(state.event_handlers[name]): cost for (state, name), cost in EVENT_COSTS.items()}
+
+
 SIGN_IN_EVENT = format_event_handler(AuthState.event_handlers["set_session_token"])
+# A page hydrates once per connection (its boot event, in the CONNECT packet); each is the
+# costliest event there is (a whole state tree loaded and sent), so a second one is refused.
+ONCE_PER_CONNECTION = frozenset(format_event_handler(State.event_handlers[name])
+                                for name in ("hydrate", "hydrate_and_load"))
 
 
 def browser_events() -> dict[str, HandlerShape]:

@@ -9,7 +9,8 @@ server once the app is built, so a check costs no state lock and a refusal chang
   its connection with one log line, not a traceback;
 - an event needs a linked tab, the tab's budget (`SMNB_EVENT_RATE`/`_BURST`) and its address's
   (`SMNB_ADDRESS_EVENT_RATE`/`_BURST`), a handler on the allowlist with a payload of the right
-  shape and size, and for a new session token the address's `SMNB_ADDRESS_SIGN_INS_PER_MINUTE`;
+  shape and size, for a new session token the address's `SMNB_ADDRESS_SIGN_INS_PER_MINUTE`,
+  and for a hydration that it is the connection's first;
 - a tab with `SMNB_MAX_QUEUED_EVENTS_PER_TAB` events waiting is not read until one finishes,
   and is cut off if none does within `QUEUE_WAIT_S`.
 
@@ -56,10 +57,31 @@ _NOTICES: set[asyncio.Task] = set()
 Notice = Callable[[BaseState], Awaitable[None]]
 
 
+class GuardedApp(rx.App):
+    """`rx.App` with one more ASGI layer outside all of Reflex's own (its Starlette app, its
+    middlewares, its CORS): `outermost`, set once the app is built, wraps what Reflex serves.
+
+    Reflex's `api_transformer` layers sit inside those; a websocket refused out here (the socket
+    edge) costs the worker a third less than one refused in there (`bench/abuse.py`).
+    """
+
+    outermost: Callable[[Any], Any] | None = None
+
+    def __call__(self) -> Any:
+        """The ASGI app granian serves (Reflex builds it once per worker).
+
+        Returns:
+            Reflex's ASGI app, wrapped by `outermost` when set.
+        """
+        backend = super().__call__()
+        return self.outermost(backend) if self.outermost is not None else backend
+
+
 @dataclass
 class _Connection:
     key: str
     events: Bucket | None = None
+    hydrated: bool = False
     last_token: str = ""
     noticed_at: float = float("-inf")
 
@@ -73,7 +95,8 @@ class SocketGuard:
     """The checks of one worker's websocket, with the budgets they keep."""
 
     def __init__(self, app: rx.App, allowed: Mapping[str, HandlerShape], settings: Settings,
-                 *, sign_in_event: str) -> None:
+                 *, sign_in_event: str, once_per_connection: frozenset[str] = frozenset(),
+                 costs: Mapping[str, int] | None = None) -> None:
         """Prepare the checks (`install` wires them in).
 
         Args:
@@ -81,12 +104,16 @@ class SocketGuard:
             allowed: The handlers a browser may call, by full event name.
             settings: The budgets and the trusted proxies.
             sign_in_event: The full name of the event that presents a session token.
+            once_per_connection: The events a connection may send once (its hydration).
+            costs: What an event costs from the budgets, by full name, where it is not 1.
         """
         self.app = app
         self.namespace = app.event_namespace
         self.allowed = dict(allowed)
         self.settings = settings
         self.sign_in_event = sign_in_event
+        self.once_per_connection = once_per_connection
+        self.costs = dict(costs or {})
         self.budgets = AddressBudgets(BudgetLimits(
             sockets=settings.max_sockets_per_address, event_rate=settings.address_event_rate,
             event_burst=settings.address_event_burst, sign_ins_per_minute=settings.address_sign_ins_per_minute,
@@ -204,9 +231,11 @@ class SocketGuard:
             _log(sid, "unlinked", "dropped an event from a connection without a tab")
             return False
         now, settings = time.monotonic(), self.settings
+        name = frame.get("name") if isinstance(frame, dict) else None
+        cost = self.costs.get(name, 1) if isinstance(name, str) else 1
         allowed, connection.events = take(connection.events, now=now, rate=settings.event_rate,
-                                          burst=settings.event_burst)
-        if not allowed or not self.budgets.take_event(connection.key, now):
+                                          burst=settings.event_burst, cost=cost)
+        if not allowed or not self.budgets.take_event(connection.key, now, cost):
             rate, reason = ((settings.event_rate, "event-rate") if not allowed
                             else (settings.address_event_rate, "address-event-rate"))
             self._notice(connection, token, now, EventGuardState,
@@ -216,6 +245,11 @@ class SocketGuard:
         if problem is not None:
             _log(sid, "frame", "refused an event on connection %.12s: %s", sid, problem)
             return False
+        if frame["name"] in self.once_per_connection:
+            if connection.hydrated:
+                _log(sid, "hydrate", "refused a second hydration on connection %.12s", sid)
+                return False
+            connection.hydrated = True
         if frame["name"] == self.sign_in_event and not self._sign_in_allowed(connection, frame, now):
             self._notice(connection, token, now, AuthState, tell_too_many_sign_ins)
             return False

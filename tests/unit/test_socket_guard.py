@@ -17,7 +17,7 @@ import pytest
 
 from smnb_app.settings import Settings
 from smnb_app.state import socket_guard
-from smnb_app.state.browser_events import SIGN_IN_EVENT, browser_events
+from smnb_app.state.browser_events import ONCE_PER_CONNECTION, SIGN_IN_EVENT, browser_events, event_costs
 from smnb_app.state.socket_guard import SocketGuard
 
 ALLOWED = browser_events()
@@ -48,7 +48,8 @@ class StandIn:
 
 def guard_with(*sids: str, settings: Settings = SETTINGS) -> tuple[SocketGuard, StandIn]:
     app = StandIn()
-    guard = SocketGuard(app, ALLOWED, settings, sign_in_event=SIGN_IN_EVENT)  # type: ignore[arg-type]
+    guard = SocketGuard(app, ALLOWED, settings, sign_in_event=SIGN_IN_EVENT,  # type: ignore[arg-type]
+                        once_per_connection=ONCE_PER_CONNECTION, costs=event_costs())
     for sid in sids:
         app.event_namespace.sid_to_token[sid] = f"tab-{sid}"
         asyncio.run(guard.connect(sid, {"QUERY_STRING": f"token=tab-{sid}", "asgi.scope": {"client": ["10.0.0.1", 1]}},
@@ -152,3 +153,26 @@ def test_a_refused_connect_of_reflex_gives_the_place_back() -> None:
     with pytest.raises(socket_guard.SocketRefused):
         asyncio.run(guard.connect("x", {"QUERY_STRING": "token=x", "asgi.scope": {"client": ["10.0.0.1", 1]}}, refuse))
     assert guard.budgets.open_sockets("10.0.0.1") == 0 and guard.connections == {}
+
+
+def test_a_connection_hydrates_once_and_a_new_connection_again() -> None:
+    guard, _ = guard_with("a", "b")
+    hydrate = next(name for name in ONCE_PER_CONNECTION if name.endswith(".hydrate_and_load"))
+    plain = next(name for name in ONCE_PER_CONNECTION if name.endswith(".hydrate"))
+
+    async def hydrations() -> list[bool]:
+        return [await guard.admit("a", event(hydrate)), await guard.admit("a", event(hydrate)),
+                await guard.admit("a", event(plain)), await guard.admit("b", event(plain))]
+
+    assert asyncio.run(hydrations()) == [True, False, False, True]
+
+
+def test_a_page_load_costs_five_events_of_the_budgets() -> None:
+    settings = dataclasses.replace(SETTINGS, event_burst=12, address_event_burst=100)
+    guard, _ = guard_with("a", settings=settings)
+    page_load = next(name for name in ALLOWED if name.endswith(".on_load_internal"))
+
+    async def loads() -> list[bool]:
+        return [await guard.admit("a", event(page_load)) for _ in range(3)] + [await guard.admit("a", event())]
+
+    assert asyncio.run(loads()) == [True, True, False, True]

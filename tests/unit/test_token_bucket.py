@@ -33,3 +33,12 @@ def test_a_long_pause_refills_only_up_to_the_burst() -> None:
 def test_a_clock_going_backwards_adds_nothing() -> None:
     ok, bucket = take(Bucket(tokens=0.5, at=100.0), now=50.0, rate=20, burst=40)
     assert not ok and bucket.tokens == 0.5
+
+
+def test_an_event_that_costs_more_takes_more_and_is_refused_when_short() -> None:
+    allowed, bucket = take(None, now=0.0, rate=1.0, burst=6, cost=5)
+    assert allowed and bucket.tokens == 1.0
+    allowed, bucket = take(bucket, now=0.0, rate=1.0, burst=6, cost=5)
+    assert not allowed and bucket.tokens == 1.0
+    allowed, _ = take(bucket, now=4.0, rate=1.0, burst=6, cost=5)
+    assert allowed
