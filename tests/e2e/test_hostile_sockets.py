@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from smnb_app.state.browser_events import browser_events
-from tests.e2e.helpers import unique_email
+from tests.e2e.helpers import SECRETS, unique_email
 from tests.e2e.session_pages import open_sessions
 from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
 
@@ -40,6 +40,8 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 async def opened(url: str, source: str, boot: bool = True) -> RawSocket:
     tab = RawSocket(url, source=source)
+    # A tab token is a bearer credential for its state: the log check fails a test that logs one.
+    SECRETS.append(str(tab.token))
     await tab.open()
     answer = await tab.connect(BOOT if boot else None)
     assert answer.startswith(f"40{NAMESPACE}"), answer
@@ -73,6 +75,7 @@ def test_the_crafted_frontend_error_is_refused_before_any_handler(app_server):
         await tab.send(frame)
         await still_answers(app_server.url, "127.0.0.21")
 
+    SECRETS.append(CRAFTED_INFO[:60])
     run(with_tab(app_server.url, "127.0.0.21", attack))
 
     refusals = app_server.lines_since(offset, "refused an event on connection")
@@ -89,6 +92,7 @@ def test_a_frame_over_the_bound_closes_its_connection_unread(app_server):
         await tab.send(event_frame(EVENTS["dismiss_failure"], {"pad": "A" * 1_000_000}))
         return await tab.closed()
 
+    SECRETS.append("A" * 64)
     assert run(with_tab(app_server.url, "127.0.0.22", attack)) == 1009
     run(still_answers(app_server.url, "127.0.0.22"))
     assert app_server.lines_since(offset, "closed a websocket from 127.0.0.22: a frame over 65536 bytes")
@@ -161,6 +165,7 @@ def test_one_address_gets_its_socket_budget_and_a_clear_refusal_beyond(app_serve
         try:
             while len(tabs) <= most:
                 tab = RawSocket(app_server.url, source="127.0.0.26")
+                SECRETS.append(str(tab.token))
                 await tab.open()
                 answer = await tab.connect()
                 tabs.append(tab)

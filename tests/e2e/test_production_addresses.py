@@ -36,6 +36,7 @@ def test_a_forged_forwarded_for_is_neither_believed_nor_recorded(production_shap
 
     async def sign_in() -> str:
         tab = RawSocket(shape.url, headers=FORGED)
+        SECRETS.append(str(tab.token))
         await tab.open()
         try:
             boot = {"name": EVENTS["hydrate_and_load"], "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}}
