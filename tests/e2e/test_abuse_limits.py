@@ -12,6 +12,9 @@ from tests.e2e.session_pages import add_sessions, open_sessions, rename, row, se
 
 # The app's defaults, which the browser tests run with.
 RATE, BURST, MAX_SESSIONS = 20, 40, 1000
+# What opening /sessions signed in took from the tab's bucket and may not have refilled yet when
+# the flood starts: its hydration (1), its page load (5), its token (1) and its list (1).
+PAGE_OPENING_COST = 8
 
 
 def dismiss_when_allowed(page: Page, deadline_s: float = 15.0) -> None:
@@ -47,7 +50,7 @@ def test_a_flood_of_one_tabs_events_is_limited(new_page, app_server):
     created = len(session_rows(app_server.database_url, email)) - 1
     # The bucket refills while the flood is processed, so how many got through depends on the
     # machine's speed; never more than the bucket allowed, and never the whole flood.
-    assert BURST <= created <= BURST + math.ceil(RATE * elapsed) + 1, (created, elapsed)
+    assert BURST - PAGE_OPENING_COST <= created <= BURST + math.ceil(RATE * elapsed) + 1, (created, elapsed)
     assert created < 200
     warnings = app_server.lines_since(log_offset, "events a second; dropping its events")
     assert len(warnings) == 1 and warnings[0].startswith("[WARNING] smnb_app.state.event_guard: tab ")
