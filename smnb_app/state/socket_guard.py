@@ -10,12 +10,14 @@ server once the app is built, so a check costs no state lock and a refusal chang
 - an event needs a linked tab, the tab's budget (`SMNB_EVENT_RATE`/`_BURST`) and its address's
   (`SMNB_ADDRESS_EVENT_RATE`/`_BURST`), a handler on the allowlist with a payload of the right
   shape and size, for a new session token the address's `SMNB_ADDRESS_SIGN_INS_PER_MINUTE`,
-  and for a hydration that it is the connection's first;
+  and for a hydration that it is the connection's first; costlier events take more of the
+  budgets (`browser_events.EVENT_COSTS`);
 - a tab with `SMNB_MAX_QUEUED_EVENTS_PER_TAB` events waiting is not read until one finishes,
   and is cut off if none does within `QUEUE_WAIT_S`.
 
 Refusals are logged at most once a minute per connection and kind, never with a token or a
-frame. The budgets are per worker.
+frame. The budgets are per worker. The raw connection and its frames were checked before all
+of this, outside Reflex's ASGI layers (`smnb_app.net.socket_edge`, mounted by `GuardedApp`).
 """
 
 from __future__ import annotations
