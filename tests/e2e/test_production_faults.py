@@ -82,11 +82,19 @@ def settled(page: Page) -> None:
 
 
 def move_to_other_instance(tab: Page, other: Page) -> None:
-    """Reload `tab` until its websocket is held by another instance than `other`'s."""
-    for _ in range(MAX_DEVICES):
+    """Reload `tab` until its websocket is held by another instance than `other`'s.
+
+    nginx takes its instances in turn for every request it proxies, and a reload may make two
+    (the websocket and a token refresh): every other try sends one more request first, so the
+    websocket's turn cannot keep landing on the same instance.
+    """
+    origin = "/".join(tab.url.split("/")[:3])
+    for attempt in range(MAX_DEVICES):
         eventually(lambda: all(socket_instances([each]) for each in (tab, other)), True)
         if socket_instances([tab]) != socket_instances([other]):
             return
+        if attempt % 2:
+            tab.request.get(f"{origin}/ping")
         tab.reload()
         settled(tab)
     raise AssertionError(f"nginx sent {MAX_DEVICES} reloads to one instance")
