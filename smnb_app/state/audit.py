@@ -8,7 +8,6 @@ the rate limit) are throttled to one row per tab per minute. Old rows are purged
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -19,13 +18,13 @@ from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.net.client_address import client_address
 from smnb_app.services.audit import AuditEvent, AuditThrottle, record_event
 from smnb_app.settings import get_settings
+from smnb_app.state.detached import run_detached
 from smnb_app.state.runtime import run_db
 
 logger = logging.getLogger(__name__)
 
 # A flood from many tabs at once is bounded too: at most this many rows a minute per process.
 _FLOODS = AuditThrottle(max_per_interval=120)
-_IN_FLIGHT: set[asyncio.Task] = set()
 
 
 def request_client(state: BaseState) -> tuple[str, str]:
@@ -94,9 +93,7 @@ def record_later(event: AuditEvent) -> None:
     Args:
         event: The event.
     """
-    task = asyncio.create_task(_write(event))
-    _IN_FLIGHT.add(task)
-    task.add_done_callback(_IN_FLIGHT.discard)
+    run_detached(_write(event))
 
 
 async def _write(event: AuditEvent) -> None:

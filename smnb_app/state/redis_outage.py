@@ -38,6 +38,8 @@ from reflex_base.event.processor.base_state_processor import process_event
 from reflex_base.registry import RegistrationContext
 from reflex_base.utils.exceptions import ReflexRuntimeError
 
+from smnb_app.state.detached import run_detached
+
 logger = logging.getLogger(__name__)
 
 Delta = Mapping[str, Mapping[str, Any]]
@@ -103,7 +105,6 @@ class OutageWatch:
         self.began: float | None = None
         self.refused: set[str] = set()
         self._watcher: asyncio.Task | None = None
-        self._notices: set[asyncio.Task] = set()
 
     def note(self, source: str) -> None:
         """Record that Redis did not answer; the first note of an outage logs it and starts the watcher.
@@ -138,9 +139,7 @@ class OutageWatch:
         if not context.token:
             return
         self.refused.add(context.token)
-        task = asyncio.get_running_loop().create_task(context.emit_delta(notice))
-        self._notices.add(task)
-        task.add_done_callback(self._notices.discard)
+        run_detached(context.emit_delta(notice))
 
     async def _heal_when_back(self, app: Any) -> None:
         state_manager = app.state_manager

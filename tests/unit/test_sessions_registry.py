@@ -13,7 +13,7 @@ import pytest
 
 from smnb_app.db import epoch_ms
 from smnb_app.secure_files import UnsafeFileError
-from smnb_app.state import runtime
+from smnb_app.state import detached, runtime
 from smnb_app.state.sessions import registry
 
 
@@ -141,10 +141,10 @@ async def test_broadcast_runs_in_the_background_until_done(monkeypatch) -> None:
         return True
 
     registry.broadcast("alice", "sender", deliver, user_id=1)
-    assert len(registry._IN_FLIGHT) == 1 and delivered == []
+    assert len(detached._RUNNING) == 1 and delivered == []
     release.set()
-    await asyncio.gather(*registry._IN_FLIGHT)
-    assert delivered == ["other"] and not registry._IN_FLIGHT
+    await asyncio.gather(*detached._RUNNING)
+    assert delivered == ["other"] and not detached._RUNNING
 
 
 async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monkeypatch) -> None:

@@ -27,6 +27,7 @@ from reflex.istate.manager import get_state_manager
 
 from smnb_app.db import epoch_ms
 from smnb_app.settings import get_settings
+from smnb_app.state.detached import run_detached
 from smnb_app.state.runtime import get_link_secret
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 # Clerk's); silence this long, or two token lives when they are longer, means gone.
 STALE_AFTER_MS = 5 * 60 * 1000
 # Deliveries in progress (asyncio keeps only weak references to tasks).
-_IN_FLIGHT: set[asyncio.Task] = set()
 
 
 class SessionsTabs(rx.State):
@@ -115,9 +115,7 @@ def broadcast(token: str, sender: str, deliver: Callable[[str], Awaitable[bool]]
         deliver: Applies the change to one tab; False when that tab is no longer the user's.
         user_id: The user, for the log.
     """
-    task = asyncio.create_task(_broadcast(token, sender, deliver, user_id=user_id))
-    _IN_FLIGHT.add(task)
-    task.add_done_callback(_IN_FLIGHT.discard)
+    run_detached(_broadcast(token, sender, deliver, user_id=user_id))
 
 
 async def reach_tabs(user_id: int, deliver: Callable[[str], Awaitable[bool]], *, sender: str = "") -> None:
