@@ -3,8 +3,8 @@
 Reflex reads its websocket (`/_event`) in `EventNamespace`; this wraps the namespace and its
 server once the app is built, so a check costs no state lock and a refusal changes nothing:
 
-- a connection needs a tab token; an address holds at most `SMNB_MAX_SOCKETS_PER_ADDRESS`
-  sockets (refused with a message the page shows);
+- an address holds at most `SMNB_MAX_SOCKETS_PER_ADDRESS` sockets (refused with a message
+  the page shows; the edge has already refused a connection without a tab token);
 - a packet must be one a page sends (connect, disconnect, an event); a malformed one closes
   its connection with one log line, not a traceback;
 - an event needs a linked tab, the tab's budget (`SMNB_EVENT_RATE`/`_BURST`) and its address's
@@ -40,13 +40,18 @@ from smnb_app.net.token_bucket import Bucket, take
 from smnb_app.services.audit import AuditThrottle
 from smnb_app.settings import Settings
 from smnb_app.state.auth import AuthState
-from smnb_app.state.event_guard import NOTICE_HOLD_S, EventGuardState, tell_too_fast, tell_too_many_sign_ins
+from smnb_app.state.detached import run_detached
+from smnb_app.state.event_guard import (
+    NOTICE_HOLD_S,
+    EventGuardState,
+    tell_too_fast,
+    tell_too_many_sign_ins,
+)
 from smnb_app.state.event_payloads import HandlerShape, frame_problem
 
 logger = logging.getLogger(__name__)
 
 TOO_MANY_SOCKETS = "Too many open connections from your address; close some tabs and reload."
-NO_TAB_TOKEN = "The connection has no tab token; reload the page."
 # The Socket.IO events a page emits; `connect` and `disconnect` arrive as their own packets.
 SOCKET_EVENTS = frozenset({"event", "ping", "client_error"})
 # Socket.IO packet types a page sends: connect, disconnect, event.
@@ -54,7 +59,6 @@ CLIENT_PACKET_TYPES = frozenset("012")
 QUEUE_WAIT_S = 10.0
 QUEUE_POLL_S = 0.02
 _REFUSALS = AuditThrottle(interval_s=60.0, max_per_interval=120)
-_NOTICES: set[asyncio.Task] = set()
 
 Notice = Callable[[BaseState], Awaitable[None]]
 
@@ -189,16 +193,12 @@ class SocketGuard:
             forward: Reflex's connect.
 
         Raises:
-            SocketRefused: The address has all the sockets it may have, or no tab token came.
+            SocketRefused: The address has all the sockets it may have.
         """
-        address = scope_address(environ.get("asgi.scope") or {}, self.settings.trusted_proxies)
-        key = address_key(address)[:64] or "unknown"
-        if "token=" not in str(environ.get("QUERY_STRING", "")):
-            _log(sid, "no-token", "refused a websocket connection without a tab token")
-            raise SocketRefused(NO_TAB_TOKEN)
+        key = address_key(scope_address(environ.get("asgi.scope") or {}, self.settings.trusted_proxies))
         if not self.budgets.open_socket(key):
-            _log(key, "sockets", "refused a websocket connection from %s: %d open already", key,
-                 self.settings.max_sockets_per_address)
+            _log(key, "sockets", "refused a websocket connection from %s: %d open already",
+                 key or "an unknown address", self.settings.max_sockets_per_address)
             raise SocketRefused(TOO_MANY_SOCKETS)
         self.connections[sid] = _Connection(key=key)
         try:
@@ -275,9 +275,7 @@ class SocketGuard:
         if now - connection.noticed_at < NOTICE_HOLD_S:
             return
         connection.noticed_at = now
-        task = asyncio.create_task(self._tell(token, state, tell))
-        _NOTICES.add(task)
-        task.add_done_callback(_NOTICES.discard)
+        run_detached(self._tell(token, state, tell))
 
     async def _tell(self, token: str, state: type[BaseState], tell: Notice) -> None:
         try:
