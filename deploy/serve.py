@@ -26,6 +26,9 @@ from typing import BinaryIO
 
 import httpx
 
+from smnb_app.secure_files import make_dirs_private
+from smnb_app.settings import Settings
+from smnb_app.settings_limits import LIMITS
 from smnb_app.settings_values import number
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +36,6 @@ TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 PROXY_INCLUDE = Path(__file__).resolve().parent / "nginx-proxy.conf"
 # nginx connects to the instances from this address, the only one they trust as a proxy.
 PROXY_ADDRESS = "127.0.0.254"
-DEFAULT_SOCKETS_PER_ADDRESS = 20
 BIN = PROJECT_ROOT / ".venv" / "bin"
 START_TIMEOUT_S = 300
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
@@ -88,7 +90,7 @@ class ProductionShape:
 
     def build(self) -> None:
         """Migrate the database and export the frontend for this origin."""
-        private_dir(self.state_dir)
+        private_state_dir(self.state_dir)
         private_web(self.state_dir)
         env = self.instance_env()
         _run([str(BIN / "alembic"), "upgrade", "head"], env, self.state_dir / "migrate.log")
@@ -164,8 +166,9 @@ def render_nginx(shape: ProductionShape, headers: dict[str, str]) -> str:
     Returns:
         The config text.
     """
-    sockets = int(number(shape.instance_env(), "SMNB_MAX_SOCKETS_PER_ADDRESS", DEFAULT_SOCKETS_PER_ADDRESS,
-                         (1, 1_000_000), [], integer=True)) * max(1, len(shape.instances))
+    variable, bounds = LIMITS["max_sockets_per_address"]
+    per_instance = number(shape.instance_env(), variable, Settings.max_sockets_per_address, bounds, [], integer=True)
+    sockets = int(per_instance) * max(1, len(shape.instances))
     values = {
         # Started by root, nginx would run its workers as nobody, who cannot read the private
         # state directory; here they run as the user who runs the shape.
@@ -193,11 +196,13 @@ def render_nginx(shape: ProductionShape, headers: dict[str, str]) -> str:
     return text
 
 
-def private_dir(path: Path) -> None:
-    """Make `path` (and missing parents) readable by its owner only: it holds logs and secrets."""
-    for missing in reversed([path, *path.parents]):
-        if not missing.exists():
-            missing.mkdir(mode=0o700)
+def private_state_dir(path: Path) -> None:
+    """Make `path` (and missing parents) readable by its owner only: it holds logs and secrets.
+
+    Unlike `secure_files.private_dir` (which refuses), a state directory an older version made
+    open to others is tightened: it holds only what `make serve` writes.
+    """
+    make_dirs_private(path)
     path.chmod(0o700)
 
 
@@ -314,7 +319,7 @@ def _kept_secret(path: Path) -> str:
     import secrets
 
     if not path.exists():
-        private_dir(path.parent)
+        private_state_dir(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(descriptor, "w") as secret_file:
             secret_file.write(secrets.token_hex(32))

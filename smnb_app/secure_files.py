@@ -32,6 +32,28 @@ def _label(name: str | None) -> str:
     return f"{name}: " if name else ""
 
 
+def make_dirs_private(path: Path) -> None:
+    """Create `path` and every missing directory above it owner-only (0700).
+
+    `Path.mkdir(parents=True)` would make the parents with the default mode (0755 under the
+    usual umask), whatever `mode` says.
+
+    Args:
+        path: The directory.
+
+    Raises:
+        OSError: A directory cannot be made (a file in the way, no permission).
+    """
+    for parent in reversed(path.parents):
+        if not parent.exists():
+            try:
+                parent.mkdir(mode=0o700)
+            except FileExistsError:
+                if not parent.is_dir():
+                    raise
+    path.mkdir(mode=0o700, exist_ok=True)
+
+
 def private_dir(path: Path, *, name: str | None = None) -> None:
     """Make sure `path` is a directory only its owner can enter (0700), creating it when missing.
 
@@ -46,7 +68,7 @@ def private_dir(path: Path, *, name: str | None = None) -> None:
             group or others.
     """
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_dirs_private(path)
     except (FileExistsError, NotADirectoryError):
         raise UnusablePathError(f"{_label(name)}cannot make the directory {shown(str(path))}: a file is in the "
                                 "way; choose another path or move the file") from None

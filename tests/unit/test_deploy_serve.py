@@ -16,7 +16,7 @@ from deploy.serve import (
     Instance,
     ProductionShape,
     nginx_binary,
-    private_dir,
+    private_state_dir,
     private_log,
     render_nginx,
 )
@@ -84,7 +84,7 @@ def test_the_instances_trust_nginx_s_own_address_only(tmp_path: Path) -> None:
 
 def test_logs_and_the_state_directory_are_private(tmp_path: Path) -> None:
     state = tmp_path / "a" / "b"
-    private_dir(state)
+    private_state_dir(state)
     assert {oct(path.stat().st_mode & 0o777) for path in (tmp_path / "a", state)} == {"0o700"}
     log = state / "nginx-error.log"
     log.write_text("")

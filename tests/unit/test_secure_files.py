@@ -134,3 +134,9 @@ def test_a_directory_that_may_not_be_made_is_one_line_with_the_reason(tmp_path: 
     refusal = r"^cannot make the directory '/proc/smnb-keys': No such file or directory; choose another path$"
     with pytest.raises(UnusablePathError, match=refusal):
         create_private_file(Path("/proc/smnb-keys/secret"), b"x")
+
+
+def test_the_directories_above_a_new_secret_are_made_owner_only_too(tmp_path: Path) -> None:
+    secret = tmp_path / "a" / "b" / "link_secret"
+    load_or_create_secret(secret, name="the link secret")
+    assert {oct(path.stat().st_mode & 0o777) for path in (tmp_path / "a", tmp_path / "a" / "b")} == {"0o700"}
