@@ -44,7 +44,7 @@ PAYLOAD_CHECKS: dict[tuple[type[State], str], PayloadCheck] = {
 }
 
 
-# String bounds tighter than the default (or, for a session token, as Clerk's 4 KiB cookie).
+# String bounds tighter than the default 4 KiB (which also fits a Clerk session token, a cookie).
 # Reflex matches a frontend error's text against backtracking regexes: 2 KiB keeps that fast.
 STRING_LIMITS: dict[tuple[type[State], str], dict[str, int]] = {
     (FrontendEventExceptionState, "handle_frontend_exception"): {"info": 2048, "component_stack": 2048},
