@@ -5,10 +5,10 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from smnb_app.config.settings import auth_provider_from_env
+from smnb_app.config.values import origins
 from smnb_app.net.origins import app_origins
 from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
-from smnb_app.settings import auth_provider_from_env
-from smnb_app.settings_values import origins
 
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 

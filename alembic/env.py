@@ -2,21 +2,21 @@
 
 The connection comes from `config.attributes["connection"]` (set by
 `smnb_app.db.upgrade_to_head`), else from `sqlalchemy.url`, else from
-`smnb_app.settings.get_settings().database_url`.
+`smnb_app.config.settings.get_settings().database_url`.
 """
 
 from __future__ import annotations
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 import smnb_app.db  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
+from smnb_app.config.settings import get_settings
 from smnb_app.db.engine import make_engine, normalize_url
-from smnb_app.settings import get_settings
 
 # Any constant works; it only has to be the same in every process that migrates this database.
 PG_MIGRATION_LOCK_ID = 0x534D4E42

@@ -55,7 +55,7 @@ HONEST_TABS = 10
 # Two events each (open the field, save): ten tabs stay within the address's 60 events a second.
 RENAMES_PER_S = 2.0
 GATE = state_name("floor_app.floor_app", "gate")
-CRAFTED_INFO = ('TypeError: can\'t access property "' + '", ') * 1000
+CRAFTED_INFO = ("TypeError: can't access property \"" + '", ') * 1000
 FRONTEND_ERROR = f"{ROOT_STATE}.reflex___state____frontend_event_exception_state.handle_frontend_exception"
 HYDRATE = f"{ROOT_STATE}.hydrate"
 ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
@@ -92,8 +92,10 @@ class Attack:
 
     def figures(self) -> dict[str, int]:
         """The counts, to hand from the attacker's process to the bench's."""
-        return {name: getattr(self, name) for name in ("sockets_accepted", "sockets_refused", "events_accepted",
-                                                        "frames_sent", "open_at_peak")}
+        return {
+            name: getattr(self, name)
+            for name in ("sockets_accepted", "sockets_refused", "events_accepted", "frames_sent", "open_at_peak")
+        }
 
 
 @dataclass
@@ -240,8 +242,13 @@ def floor_frames(_: int) -> str:
     return event_frame(HYDRATE, {})
 
 
-async def measure(server: AppServer, args: argparse.Namespace, honest: list[LoadTab],
-                  act: Callable[[LoadTab], Awaitable[float]], kind: str) -> Run:
+async def measure(
+    server: AppServer,
+    args: argparse.Namespace,
+    honest: list[LoadTab],
+    act: Callable[[LoadTab], Awaitable[float]],
+    kind: str,
+) -> Run:
     """The honest tabs alone, then under attack; the attacker's gains and the server's memory."""
     honest_ms = await honest_round(args, honest, act)
     rss_before = group_usage(server.process.pid).rss_bytes / MIB
@@ -273,8 +280,9 @@ async def measure(server: AppServer, args: argparse.Namespace, honest: list[Load
     return Run(honest_ms, attacked_ms, Attack(**figures), rss_before, peak, cpu_pct)
 
 
-async def honest_round(args: argparse.Namespace, honest: list[LoadTab],
-                       act: Callable[[LoadTab], Awaitable[float]]) -> list[float]:
+async def honest_round(
+    args: argparse.Namespace, honest: list[LoadTab], act: Callable[[LoadTab], Awaitable[float]]
+) -> list[float]:
     """Every honest tab's paced actions at once; all their round trips (ms)."""
     per_tab = await asyncio.gather(*(paced(args.renames, lambda t=tab: act(t)) for tab in honest))
     return [ms for samples in per_tab for ms in samples]
@@ -290,11 +298,17 @@ async def app_run(server: AppServer, args: argparse.Namespace) -> Run:
 
     async def rename(tab: LoadTab) -> float:
         session_id = tab.var(SESSIONS, "sessions")[0]["id"]
-        await tab.call(f"{SESSIONS}.start_rename", {"session_id": session_id},
-                       lambda t: t.var(SESSIONS, "editing_id") == session_id)
+        await tab.call(
+            f"{SESSIONS}.start_rename",
+            {"session_id": session_id},
+            lambda t: t.var(SESSIONS, "editing_id") == session_id,
+        )
         name = f"Honest {uuid.uuid4().hex[:8]}"
-        return await tab.call(f"{SESSIONS}.save_rename", {"form_data": {"name": name}},
-                              lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()))
+        return await tab.call(
+            f"{SESSIONS}.save_rename",
+            {"form_data": {"name": name}},
+            lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()),
+        )
 
     try:
         return await measure(server, args, honest, rename, "app")
@@ -304,14 +318,16 @@ async def app_run(server: AppServer, args: argparse.Namespace) -> Run:
 
 async def _dev_token(http: httpx.AsyncClient, origin: str) -> str:
     label = f"honest-{uuid.uuid4().hex[:10]}"
-    response = await http.post(DEV_SIGN_IN, json={"email": f"{label}@example.com", "name": label},
-                               headers={"Origin": origin})
+    response = await http.post(
+        DEV_SIGN_IN, json={"email": f"{label}@example.com", "name": label}, headers={"Origin": origin}
+    )
     response.raise_for_status()
     return response.json()["token"]
 
 
 async def floor_run(server: AppServer, args: argparse.Namespace) -> Run:
     """Bare Reflex: ten tabs ticking; the attack with well-formed frames only."""
+
     async def sign_in(tab: LoadTab) -> None:
         await tab.call(f"{GATE}.sign_in", {}, lambda t: t.var(GATE, "signed_in") is True)
 
@@ -330,13 +346,15 @@ async def floor_run(server: AppServer, args: argparse.Namespace) -> Run:
 def describe(label: str, run: Run) -> str:
     """One line of a run's figures."""
     attack = run.attack
-    return (f"{label}: honest p50/p95 {statistics.median(run.honest_ms):.0f}/{p95(run.honest_ms):.0f} ms,"
-            f" attacked {statistics.median(run.attacked_ms):.0f}/{p95(run.attacked_ms):.0f} ms"
-            f" (ratio {run.ratio:.2f}); attacker sockets accepted {attack.sockets_accepted}"
-            f" (at most {attack.open_at_peak} at once, {attack.sockets_refused} refused),"
-            f" events answered {attack.events_accepted} of {attack.frames_sent} frames;"
-            f" memory {run.rss_before_mib:.0f} MiB before, {run.rss_peak_mib:.0f} MiB at most;"
-            f" server CPU under attack {run.cpu_pct:.0f}% of a core")
+    return (
+        f"{label}: honest p50/p95 {statistics.median(run.honest_ms):.0f}/{p95(run.honest_ms):.0f} ms,"
+        f" attacked {statistics.median(run.attacked_ms):.0f}/{p95(run.attacked_ms):.0f} ms"
+        f" (ratio {run.ratio:.2f}); attacker sockets accepted {attack.sockets_accepted}"
+        f" (at most {attack.open_at_peak} at once, {attack.sockets_refused} refused),"
+        f" events answered {attack.events_accepted} of {attack.frames_sent} frames;"
+        f" memory {run.rss_before_mib:.0f} MiB before, {run.rss_peak_mib:.0f} MiB at most;"
+        f" server CPU under attack {run.cpu_pct:.0f}% of a core"
+    )
 
 
 def main() -> None:
@@ -352,9 +370,12 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
     if SERVER_CPUS:
         os.sched_setaffinity(0, SERVER_CPUS)  # the servers started below inherit it
-    print("abuse: the app runs with its default budgets (SMNB_MAX_SOCKETS_PER_ADDRESS etc.); "
-          f"honest tabs at {HONEST}, the attacker at {ATTACKER}; servers and honest tabs on CPUs "
-          f"{sorted(SERVER_CPUS) or 'all'}, the attacker on {sorted(ATTACKER_CPUS) or 'all'}", flush=True)
+    print(
+        "abuse: the app runs with its default budgets (SMNB_MAX_SOCKETS_PER_ADDRESS etc.); "
+        f"honest tabs at {HONEST}, the attacker at {ATTACKER}; servers and honest tabs on CPUs "
+        f"{sorted(SERVER_CPUS) or 'all'}, the attacker on {sorted(ATTACKER_CPUS) or 'all'}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="smnb-abuse-") as workdir:
         floor = start_floor(Path(workdir) / "floor")
         try:
@@ -370,9 +391,11 @@ def main() -> None:
             server.stop()
         print(describe("app", app), flush=True)
     print(json.dumps({"floor_ratio": round(bare.ratio, 2), "floor_rss_mib": round(bare.rss_peak_mib)}))
-    print(f"abuse honest_p95_ms={p95(app.honest_ms):.0f} honest_attacked_p95_ms={p95(app.attacked_ms):.0f}"
-          f" ratio={app.ratio:.2f} attacker_sockets_accepted={app.attack.open_at_peak}"
-          f" attacker_events_accepted={app.attack.events_accepted} rss_mib={app.rss_peak_mib:.0f}")
+    print(
+        f"abuse honest_p95_ms={p95(app.honest_ms):.0f} honest_attacked_p95_ms={p95(app.attacked_ms):.0f}"
+        f" ratio={app.ratio:.2f} attacker_sockets_accepted={app.attack.open_at_peak}"
+        f" attacker_events_accepted={app.attack.events_accepted} rss_mib={app.rss_peak_mib:.0f}"
+    )
 
 
 if __name__ == "__main__":

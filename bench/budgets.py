@@ -26,6 +26,9 @@ def raised_budgets(bench: str) -> dict[str, str]:
     Returns:
         The environment variables to start the app with.
     """
-    print(f"{bench}: the app's per-address budgets are raised for this run (all its tabs share 127.0.0.1): "
-          + " ".join(f"{name}={value}" for name, value in RAISED_BUDGETS.items()), flush=True)
+    print(
+        f"{bench}: the app's per-address budgets are raised for this run (all its tabs share 127.0.0.1): "
+        + " ".join(f"{name}={value}" for name, value in RAISED_BUDGETS.items()),
+        flush=True,
+    )
     return dict(RAISED_BUDGETS)

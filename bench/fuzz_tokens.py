@@ -47,9 +47,7 @@ def main() -> int:
     counts = tally(verifier, mutants(arguments.seed, arguments.count))
     elapsed = time.perf_counter() - started
     accepted = sum(number for (_, outcome), number in counts.items() if outcome == ACCEPTED)
-    crashes = sum(
-        number for (_, outcome), number in counts.items() if outcome.startswith(CRASH_PREFIX)
-    )
+    crashes = sum(number for (_, outcome), number in counts.items() if outcome.startswith(CRASH_PREFIX))
     print(format_tally(counts))
     print(f"seed={arguments.seed} seconds={elapsed:.2f} (mutating and verifying)")
     print(f"tokens={counts.total()} accepted={accepted} crashes={crashes}")

@@ -55,10 +55,18 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tabs", type=int, default=1000, help="signed-in tabs to open (default 1000)")
     parser.add_argument("--redis", action="store_true", help="keep state in Redis (REFLEX_REDIS_URL or local)")
-    parser.add_argument("--state", choices=("memory", "disk"), default="memory",
-                        help="Reflex's state manager without --redis (default memory, see README)")
-    parser.add_argument("--postgres", metavar="URL", default="",
-                        help="run the app on a fresh database on this PostgreSQL server (default SQLite)")
+    parser.add_argument(
+        "--state",
+        choices=("memory", "disk"),
+        default="memory",
+        help="Reflex's state manager without --redis (default memory, see README)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default="",
+        help="run the app on a fresh database on this PostgreSQL server (default SQLite)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="server workers (default 1)")
     parser.add_argument("--actors", type=int, default=50, help="tabs sending events at once (default 50)")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of events per actor (default 10)")
@@ -82,8 +90,10 @@ def shape_environment(args: argparse.Namespace) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = args.tabs + 1024
     if hard != resource.RLIM_INFINITY and hard < needed:
-        sys.exit(f"bench/load.py: {args.tabs} tabs need {needed} open files; the hard limit is {hard}"
-                 " (raise it with `ulimit -Hn`)")
+        sys.exit(
+            f"bench/load.py: {args.tabs} tabs need {needed} open files; the hard limit is {hard}"
+            " (raise it with `ulimit -Hn`)"
+        )
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
 
 
@@ -99,9 +109,13 @@ def main() -> None:
         with fresh_database(args.postgres) if args.postgres else nullcontext("") as database_url:
             # Actors send each event as soon as the last is answered: a lone one would go past the
             # per-tab rate limit (SMNB_EVENT_RATE), which still checks every event, just never refuses.
-            env = {**raised_budgets("load"), "SMNB_DEV_TOKEN_LIFETIME_S": "3600", "SMNB_EVENT_RATE": "10000",
-                   "SMNB_EVENT_BURST": "100000",
-                   **({"DATABASE_URL": database_url} if database_url else {})}
+            env = {
+                **raised_budgets("load"),
+                "SMNB_DEV_TOKEN_LIFETIME_S": "3600",
+                "SMNB_EVENT_RATE": "10000",
+                "SMNB_EVENT_BURST": "100000",
+                **({"DATABASE_URL": database_url} if database_url else {}),
+            }
             app = load(start_app(Path(workdir) / "app", extra_env=env), app_run, options)
         print(app.describe("app"), flush=True)
     print(floor_line(floor))
@@ -118,16 +132,20 @@ def load(server: AppServer, run: Callable[..., Awaitable[Report]], options: dict
 
 def last_line(app: Report, floor: Report) -> str:
     """The figures the targets are checked against."""
-    return (f"tabs={app.tabs} ok={app.ok} errors={app.errors} tabs_per_s={app.tabs_per_s:.0f}"
-            f" kib_per_tab={app.kib_per_tab:.0f} bare_kib_per_tab={floor.kib_per_tab:.0f}"
-            f" rename_p95_ms={app.p95_ms('rename'):.0f} gc_max_ms={app.gc_max_ms:.0f}"
-            f" idle_cpu_pct_per_1k={app.idle_cpu_pct_per_1k:.1f}")
+    return (
+        f"tabs={app.tabs} ok={app.ok} errors={app.errors} tabs_per_s={app.tabs_per_s:.0f}"
+        f" kib_per_tab={app.kib_per_tab:.0f} bare_kib_per_tab={floor.kib_per_tab:.0f}"
+        f" rename_p95_ms={app.p95_ms('rename'):.0f} gc_max_ms={app.gc_max_ms:.0f}"
+        f" idle_cpu_pct_per_1k={app.idle_cpu_pct_per_1k:.1f}"
+    )
 
 
 def floor_line(floor: Report) -> str:
     """Bare Reflex's figures, beside the last line's."""
-    return (f"floor: tabs_per_s={floor.tabs_per_s:.0f} tick_p95_ms={floor.p95_ms('tick'):.0f}"
-            f" gc_max_ms={floor.gc_max_ms:.0f} idle_cpu_pct_per_1k={floor.idle_cpu_pct_per_1k:.1f}")
+    return (
+        f"floor: tabs_per_s={floor.tabs_per_s:.0f} tick_p95_ms={floor.p95_ms('tick'):.0f}"
+        f" gc_max_ms={floor.gc_max_ms:.0f} idle_cpu_pct_per_1k={floor.idle_cpu_pct_per_1k:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import httpx
 
 from bench.load_client import LoadTab, set_up, state_name
 
-AUTH = state_name("smnb_app.state.auth", "auth_state")
-SESSIONS = state_name("smnb_app.state.sessions.page", "sessions_state")
+AUTH = state_name("smnb_app.web.signin.state", "auth_state")
+SESSIONS = state_name("smnb_app.web.sessions.state", "sessions_state")
 DEV_SIGN_IN = "/dev-auth/sign-in"
 FILTERS = ("active", "all")
 
@@ -26,8 +26,9 @@ async def dev_token(http: httpx.AsyncClient, origin: str, label: str) -> str:
     Returns:
         The session JWT.
     """
-    response = await http.post(DEV_SIGN_IN, json={"email": f"{label}@example.com", "name": f"Load {label}"},
-                               headers={"Origin": origin})
+    response = await http.post(
+        DEV_SIGN_IN, json={"email": f"{label}@example.com", "name": f"Load {label}"}, headers={"Origin": origin}
+    )
     response.raise_for_status()
     return response.json()["token"]
 
@@ -43,9 +44,9 @@ async def open_signed_in(url: str, token: str, source: str | None = None) -> Loa
     Returns:
         The tab, showing the user's sessions.
     """
+
     async def sign_in_and_load(tab: LoadTab) -> None:
-        await tab.call(f"{AUTH}.set_session_token", {"token": token},
-                       lambda t: t.var(AUTH, "is_authenticated") is True)
+        await tab.call(f"{AUTH}.set_session_token", {"token": token}, lambda t: t.var(AUTH, "is_authenticated") is True)
         await tab.call(f"{SESSIONS}.ensure_loaded", {}, lambda t: bool(t.var(SESSIONS, "loaded")))
         if not tab.var(SESSIONS, "sessions"):
             raise RuntimeError("the signed-in tab shows no sessions")
@@ -57,17 +58,25 @@ async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) 
     """`rounds` rounds of a cheap event, a filter change and a rename, each awaited; ms per kind."""
     session_id = tab.var(SESSIONS, "sessions")[0]["id"]
     for round_ in range(rounds):
-        seconds = await tab.call(f"{SESSIONS}.start_rename", {"session_id": session_id},
-                                 lambda t: t.var(SESSIONS, "editing_id") == session_id)
+        seconds = await tab.call(
+            f"{SESSIONS}.start_rename",
+            {"session_id": session_id},
+            lambda t: t.var(SESSIONS, "editing_id") == session_id,
+        )
         samples["cheap"].append(seconds * 1000)
         wanted = FILTERS[round_ % len(FILTERS)]
-        seconds = await tab.call(f"{SESSIONS}.set_filter", {"status_filter": wanted},
-                                 lambda t: t.var(SESSIONS, "status_filter") == wanted
-                                 and t.var(SESSIONS, "loading") is False)
+        seconds = await tab.call(
+            f"{SESSIONS}.set_filter",
+            {"status_filter": wanted},
+            lambda t: t.var(SESSIONS, "status_filter") == wanted and t.var(SESSIONS, "loading") is False,
+        )
         samples["filter"].append(seconds * 1000)
         name = f"Renamed {uuid.uuid4().hex[:8]}"
-        seconds = await tab.call(f"{SESSIONS}.save_rename", {"form_data": {"name": name}},
-                                 lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()))
+        seconds = await tab.call(
+            f"{SESSIONS}.save_rename",
+            {"form_data": {"name": name}},
+            lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()),
+        )
         samples["rename"].append(seconds * 1000)
 
 

@@ -30,7 +30,7 @@ def state_name(module: str, class_name: str) -> str:
     """The full name Reflex gives a state class defined in `module` (dotted) as `class_name`.
 
     Args:
-        module: The module's dotted path, e.g. `smnb_app.state.auth`.
+        module: The module's dotted path, e.g. `smnb_app.web.signin.state`.
         class_name: The class's snake-case name, e.g. `auth_state`.
 
     Returns:
@@ -58,8 +58,7 @@ class LoadTab:
         self._http: aiohttp.ClientSession | None = None
         if source is not None:
             self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0)))
-        self._sio = socketio.AsyncClient(reconnection=False, request_timeout=ANSWER_TIMEOUT_S,
-                                         http_session=self._http)
+        self._sio = socketio.AsyncClient(reconnection=False, request_timeout=ANSWER_TIMEOUT_S, http_session=self._http)
         self._sio.on("event", self._on_update, namespace=NAMESPACE)
 
     def var(self, state: str, name: str, default: Any = None) -> Any:
@@ -94,11 +93,18 @@ class LoadTab:
             Seconds from the connect to the answer.
         """
         boot = {"name": f"{ROOT_STATE}.hydrate_and_load", "payload": {}, "router_data": self._router_data()}
-        return await self._answer(until, lambda: self._sio.connect(
-            f"{self.url}?token={self.client_token}", transports=["websocket"], socketio_path="_event",
-            namespaces=[NAMESPACE], headers={"Origin": self.url}, auth={"event": boot},
-            wait_timeout=ANSWER_TIMEOUT_S,
-        ))
+        return await self._answer(
+            until,
+            lambda: self._sio.connect(
+                f"{self.url}?token={self.client_token}",
+                transports=["websocket"],
+                socketio_path="_event",
+                namespaces=[NAMESPACE],
+                headers={"Origin": self.url},
+                auth={"event": boot},
+                wait_timeout=ANSWER_TIMEOUT_S,
+            ),
+        )
 
     async def call(self, name: str, payload: dict[str, Any], until: StatePredicate) -> float:
         """Send one event and wait until the state satisfies `until`.
@@ -132,8 +138,7 @@ class LoadTab:
             await self._http.close()
 
 
-async def set_up(url: str, path: str, steps: Callable[[LoadTab], Awaitable[Any]],
-                 source: str | None = None) -> LoadTab:
+async def set_up(url: str, path: str, steps: Callable[[LoadTab], Awaitable[Any]], source: str | None = None) -> LoadTab:
     """A tab on `path`, hydrated, after `steps`; disconnected again when any of it fails.
 
     Args:

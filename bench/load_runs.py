@@ -25,8 +25,10 @@ WARMUP_TABS = 20
 IDLE_S = 10.0
 GC_PAUSE = re.compile(r"garbage collection .* paused this worker for ([0-9.]+) ms")
 # Reflex's warning names the lock's token (client_state), how long, and the event that held it, if any.
-LOCK_HELD = re.compile(r"Lock for token (\S+) was held too long time_taken=([0-9.]+)s"
-                       r".*?(?:Happened in event: \S*\.(\w+)|$)")
+LOCK_HELD = re.compile(
+    r"Lock for token (\S+) was held too long time_taken=([0-9.]+)s"
+    r".*?(?:Happened in event: \S*\.(\w+)|$)"
+)
 
 
 @dataclass
@@ -73,26 +75,38 @@ class Report:
 
     def describe(self, label: str) -> str:
         """The report as lines for people."""
-        lines = [f"{label}: tabs={self.tabs} ok={self.ok} errors={self.errors} tabs_per_s={self.tabs_per_s:.0f}"
-                 f" setup_cpu_ms_per_tab={self.setup_cpu_ms_per_tab:.1f} kib_per_tab={self.kib_per_tab:.0f}"
-                 f" idle_cpu_pct_per_1k={self.idle_cpu_pct_per_1k:.1f} gc_max_ms={self.gc_max_ms:.0f}"
-                 f" gc_pauses_over_100_ms={self.gc_pauses_over_100_ms} actor_errors={self.actor_errors}"
-                 f" locks_over_100_ms={self.locks_over_100_ms}"
-                 f" lock_max_ms={max(self.lock_max_ms.values(), default=0.0):.0f}"]
+        lines = [
+            f"{label}: tabs={self.tabs} ok={self.ok} errors={self.errors} tabs_per_s={self.tabs_per_s:.0f}"
+            f" setup_cpu_ms_per_tab={self.setup_cpu_ms_per_tab:.1f} kib_per_tab={self.kib_per_tab:.0f}"
+            f" idle_cpu_pct_per_1k={self.idle_cpu_pct_per_1k:.1f} gc_max_ms={self.gc_max_ms:.0f}"
+            f" gc_pauses_over_100_ms={self.gc_pauses_over_100_ms} actor_errors={self.actor_errors}"
+            f" locks_over_100_ms={self.locks_over_100_ms}"
+            f" lock_max_ms={max(self.lock_max_ms.values(), default=0.0):.0f}"
+        ]
         if self.lock_holders:
-            lines.append(f"{label}: locks_over_100_ms by event: "
-                         + " ".join(f"{name}={count} (max {self.lock_max_ms[name]:.0f} ms)"
-                                    for name, count in self.lock_holders.most_common(6)))
+            lines.append(
+                f"{label}: locks_over_100_ms by event: "
+                + " ".join(
+                    f"{name}={count} (max {self.lock_max_ms[name]:.0f} ms)"
+                    for name, count in self.lock_holders.most_common(6)
+                )
+            )
         if self.first_error:
             lines.append(f"{label}: first error: {self.first_error}")
         for kind, values in self.samples.items():
-            lines.append(f"{label}: event={kind} n={len(values)} p50_ms={self.p50_ms(kind):.0f}"
-                         f" p95_ms={self.p95_ms(kind):.0f}")
+            lines.append(
+                f"{label}: event={kind} n={len(values)} p50_ms={self.p50_ms(kind):.0f} p95_ms={self.p95_ms(kind):.0f}"
+            )
         return "\n".join(lines)
 
 
-async def open_tabs(under: AppUnderLoad, report: Report, count: int,
-                    open_one: Callable[[int], Awaitable[LoadTab]], measured: bool = True) -> None:
+async def open_tabs(
+    under: AppUnderLoad,
+    report: Report,
+    count: int,
+    open_one: Callable[[int], Awaitable[LoadTab]],
+    measured: bool = True,
+) -> None:
     """Open `count` tabs, SETUP_CONCURRENCY at a time; count them, their errors, rate and CPU."""
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
@@ -152,8 +166,9 @@ async def floor_run(under: AppUnderLoad, *, tabs: int, actors: int, rounds: int)
     log_from = under.server.log_size()
     await open_tabs(under, report, tabs, open_one)
     busy = random.sample(under.tabs, min(actors, len(under.tabs)))
-    report.samples["tick"] = [ms for per_tab in await asyncio.gather(*(ticks(tab, 3 * rounds) for tab in busy))
-                              for ms in per_tab]
+    report.samples["tick"] = [
+        ms for per_tab in await asyncio.gather(*(ticks(tab, 3 * rounds) for tab in busy)) for ms in per_tab
+    ]
     await measure_idle(under, report)
     read_log(under, report, log_from)
     await asyncio.gather(*(tab.close() for tab in under.tabs))
@@ -175,6 +190,7 @@ async def app_run(under: AppUnderLoad, *, tabs: int, actors: int, rounds: int) -
     url = under.server.url
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+
         async def token(index: int) -> str:
             async with gate:
                 return await dev_token(http, url, f"load-{index}-{uuid.uuid4().hex[:8]}")

@@ -94,8 +94,11 @@ def one_round(browser: Browser, server: AppServer, fapi: FakeFrontendApi, backen
     """One revoked session, one updated and deleted user; the latencies of each (ms)."""
     email = f"grace.hopper@{uuid.uuid4().hex[:8]}.example.test"
     laptop, phone = signed_in(browser, server.url, fapi, email), signed_in(browser, server.url, fapi, email)
-    (laptop_sid,) = db_rows(server.database_url, "SELECT sid FROM auth_events WHERE kind = 'sign_in' AND user_id = ?"
-                            " ORDER BY id LIMIT 1", user_id(server.database_url, email))[0]
+    (laptop_sid,) = db_rows(
+        server.database_url,
+        "SELECT sid FROM auth_events WHERE kind = 'sign_in' AND user_id = ? ORDER BY id LIMIT 1",
+        user_id(server.database_url, email),
+    )[0]
     watch_appearance(laptop, "sign-in-prompt")
     sent_at, _ = deliver(server.url, clerk_session_event("session.revoked", laptop_sid, user_id_for(email)))
     wait_until(laptop, "() => window.__appearedAt !== null")
@@ -109,8 +112,10 @@ def one_round(browser: Browser, server: AppServer, fapi: FakeFrontendApi, backen
     backend.users[clerk_id].update(first_name="Augusta", last_name="King", updated_at=newer)
     for tab in tabs:
         watch_text(tab, "header-user-name", "Augusta King")
-    sent_at, _ = deliver(server.url, clerk_user_event("user.updated", clerk_id, first="Augusta", last="King",
-                                                      email=email, updated_at=newer))
+    sent_at, _ = deliver(
+        server.url,
+        clerk_user_event("user.updated", clerk_id, first="Augusta", last="King", email=email, updated_at=newer),
+    )
     for tab in tabs:
         wait_until(tab, "() => window.__textSeenAt !== null")
     updated = max(text_seen_at(tab) - sent_at for tab in tabs)
@@ -128,15 +133,20 @@ def one_round(browser: Browser, server: AppServer, fapi: FakeFrontendApi, backen
 
 def main() -> None:
     """Start the app in Clerk mode, measure ROUNDS rounds, print one line per round and a summary."""
-    with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir, \
-            ClerkBackendServer([signing_key(0)]) as backend:
+    with tempfile.TemporaryDirectory(prefix="smnb-bench-") as workdir, ClerkBackendServer([signing_key(0)]) as backend:
         port = free_port()
-        server = start_app(Path(workdir), port=port, extra_env={
-            **raised_budgets("revocation"),
-            "SMNB_AUTH_PROVIDER": "clerk", "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
-            "CLERK_SECRET_KEY": backend.secret_key, "CLERK_API_URL": backend.base_url,
-            "CLERK_WEBHOOK_SIGNING_SECRET": SECRET,
-        })
+        server = start_app(
+            Path(workdir),
+            port=port,
+            extra_env={
+                **raised_budgets("revocation"),
+                "SMNB_AUTH_PROVIDER": "clerk",
+                "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
+                "CLERK_SECRET_KEY": backend.secret_key,
+                "CLERK_API_URL": backend.base_url,
+                "CLERK_WEBHOOK_SIGNING_SECRET": SECRET,
+            },
+        )
         fapi = FakeFrontendApi(backend, TokenIssuer(ISSUER, signing_key(0), azp=server.url, lifetime_s=60))
         samples: dict[str, list[float]] = {"revoked": [], "updated": [], "deleted": [], "floor": []}
         try:
@@ -150,8 +160,11 @@ def main() -> None:
                 browser.close()
         finally:
             server.stop()
-    print(" ".join(f"{key}_ms p50={statistics.median(values):.0f} max={max(values):.0f}"
-                   for key, values in samples.items()))
+    print(
+        " ".join(
+            f"{key}_ms p50={statistics.median(values):.0f} max={max(values):.0f}" for key, values in samples.items()
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -136,8 +136,10 @@ def main() -> None:
     for stage in STAGES:
         values = [run[stage] for run in per_stage]
         print(f"stage={stage} p50_ms={statistics.median(values):.0f} max_ms={max(values):.0f}")
-    print(f"signin_p50_ms={statistics.median(totals):.0f} signin_max_ms={max(totals):.0f}"
-          f" floor_p50_ms={statistics.median(floor_totals):.0f}")
+    print(
+        f"signin_p50_ms={statistics.median(totals):.0f} signin_max_ms={max(totals):.0f}"
+        f" floor_p50_ms={statistics.median(floor_totals):.0f}"
+    )
 
 
 if __name__ == "__main__":

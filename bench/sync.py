@@ -161,8 +161,11 @@ def main() -> None:
             if app_server is not None:
                 app_server.stop()
     ratio = app[10] / max(floor[10], 1.0)
-    print("sync_p95_ms " + " ".join(f"n{count}={app[count]:.0f}" for count in TAB_COUNTS)
-          + f" floor_n10={floor[10]:.0f} ratio_n10={ratio:.2f}")
+    print(
+        "sync_p95_ms "
+        + " ".join(f"n{count}={app[count]:.0f}" for count in TAB_COUNTS)
+        + f" floor_n10={floor[10]:.0f} ratio_n10={ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -26,10 +26,10 @@ from typing import BinaryIO
 
 import httpx
 
-from smnb_app.secure_files import make_dirs_private
-from smnb_app.settings import Settings
-from smnb_app.settings_limits import LIMITS
-from smnb_app.settings_values import number
+from smnb_app.config.limits import LIMITS
+from smnb_app.config.settings import Settings
+from smnb_app.config.values import number
+from smnb_app.system.secure_files import make_dirs_private
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
@@ -94,8 +94,11 @@ class ProductionShape:
         private_web(self.state_dir)
         env = self.instance_env()
         _run([str(BIN / "alembic"), "upgrade", "head"], env, self.state_dir / "migrate.log")
-        _run([str(BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod", "--loglevel", "info"],
-             env, self.state_dir / "export.log")
+        _run(
+            [str(BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod", "--loglevel", "info"],
+            env,
+            self.state_dir / "export.log",
+        )
 
     def start(self, ports: Sequence[int]) -> None:
         """Build, then start one instance per port, one after another, and nginx in front of them."""
@@ -110,9 +113,23 @@ class ProductionShape:
         """(Re)start one instance and wait until it answers."""
         with private_log(instance.log_path) as log:
             instance.process = subprocess.Popen(
-                [str(BIN / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-host", "127.0.0.1",
-                 "--backend-port", str(instance.port), "--loglevel", "info"],
-                cwd=PROJECT_ROOT, env=self.instance_env(), stdout=log, stderr=subprocess.STDOUT,
+                [
+                    str(BIN / "reflex"),
+                    "run",
+                    "--env",
+                    "prod",
+                    "--backend-only",
+                    "--backend-host",
+                    "127.0.0.1",
+                    "--backend-port",
+                    str(instance.port),
+                    "--loglevel",
+                    "info",
+                ],
+                cwd=PROJECT_ROOT,
+                env=self.instance_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         wait_until_answers([f"http://127.0.0.1:{instance.port}/ping"], instance.process, instance.log_path)
@@ -128,9 +145,10 @@ class ProductionShape:
         log_path = self.state_dir / "nginx.log"
         with private_log(log_path) as log:
             self.nginx = subprocess.Popen(
-                [nginx_binary(), "-e", str(self.state_dir / "nginx-error.log"), "-c", str(config),
-                 "-g", "daemon off;"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [nginx_binary(), "-e", str(self.state_dir / "nginx-error.log"), "-c", str(config), "-g", "daemon off;"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_until_answers([f"{self.url}/ping"], self.nginx, self.state_dir / "nginx-error.log")
 
@@ -224,8 +242,9 @@ def nginx_binary() -> str:
     """Debian's nginx, which `make serve` installs (scripts/ensure-nginx.sh)."""
     path = os.environ.get("SMNB_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(path).is_file():
-        raise RuntimeError("nginx not found: run scripts/ensure-nginx.sh (Debian: apt-get install nginx) "
-                           "or set SMNB_NGINX")
+        raise RuntimeError(
+            "nginx not found: run scripts/ensure-nginx.sh (Debian: apt-get install nginx) or set SMNB_NGINX"
+        )
     return path
 
 
@@ -271,8 +290,9 @@ def prod_env(web_dir: Path, url: str) -> dict[str, str]:
     }
 
 
-def wait_until_answers(urls: Sequence[str], process: subprocess.Popen, log_path: Path,
-                       timeout_s: float = START_TIMEOUT_S) -> None:
+def wait_until_answers(
+    urls: Sequence[str], process: subprocess.Popen, log_path: Path, timeout_s: float = START_TIMEOUT_S
+) -> None:
     """Wait until every URL answers 200, failing with the log's tail if the process exits first.
 
     Args:

@@ -125,9 +125,7 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: float) -> Sess
         raise TokenVerificationError(Reason.TOKEN_INVALID_AUTHORIZED_PARTIES)
     exp = _number(payload, "exp")
     if exp is None:
-        raise TokenVerificationError(
-            Reason.TOKEN_VERIFICATION_FAILED, "The token has no expiry (exp)."
-        )
+        raise TokenVerificationError(Reason.TOKEN_VERIFICATION_FAILED, "The token has no expiry (exp).")
     _check_exp(exp, now, rules.skew)
     nbf = _number(payload, "nbf")
     _check_nbf(nbf, now, rules.skew)

@@ -60,9 +60,7 @@ class JwksKeySource:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._last_failed = False
-        self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            WeakKeyDictionary()
-        )
+        self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
         self._sync_lock = threading.Lock()
 
     def cached(self, kid: str | None) -> RSAPublicKey | None:
@@ -115,11 +113,7 @@ class JwksKeySource:
         return lock
 
     def _usable(self, kid: str, now: float) -> bool:
-        return (
-            kid in self._keys
-            and self._fetched_at is not None
-            and now - self._fetched_at <= self._max_stale
-        )
+        return kid in self._keys and self._fetched_at is not None and now - self._fetched_at <= self._max_stale
 
     def _needs_fetch(self, kid: str, now: float) -> bool:
         fresh = self._fetched_at is not None and now - self._fetched_at < self._ttl
@@ -131,11 +125,7 @@ class JwksKeySource:
         if self._usable(kid, now):
             return self._keys[kid]
         # After a failed fetch the key set may be missing or outdated, so a miss proves nothing.
-        if (
-            self._last_failed
-            or self._fetched_at is None
-            or now - self._fetched_at > self._max_stale
-        ):
+        if self._last_failed or self._fetched_at is None or now - self._fetched_at > self._max_stale:
             raise TokenVerificationError(Reason.JWK_REMOTE_FAILED_TO_LOAD)
         raise TokenVerificationError(Reason.JWK_KID_MISMATCH)
 

@@ -70,18 +70,10 @@ def parse_token(token: str) -> ParsedToken:
     Raises:
         TokenVerificationError: With the reason of the first rule that fails.
     """
-    if (
-        type(token) is not str
-        or len(token) > MAX_TOKEN_LENGTH
-        or not _COMPACT_FORM.fullmatch(token)
-    ):
+    if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not _COMPACT_FORM.fullmatch(token):
         raise TokenVerificationError(Reason.TOKEN_INVALID)
     header_part, payload_part, signature_part = token.split(".")
-    if not (
-        _is_canonical(header_part)
-        and _is_canonical(payload_part)
-        and _is_canonical(signature_part)
-    ):
+    if not (_is_canonical(header_part) and _is_canonical(payload_part) and _is_canonical(signature_part)):
         raise TokenVerificationError(Reason.TOKEN_INVALID)
     # Form first: all three parts are canonical (above, so the signature decodes) and both JSON
     # parts decode before any header rule applies, whatever their order.

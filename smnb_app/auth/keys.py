@@ -38,9 +38,7 @@ def load_pem_key(pem: str) -> RSAPublicKey:
             Reason.JWK_FAILED_TO_RESOLVE, "The configured jwt_key is not a PEM public key."
         ) from None
     if not isinstance(key, RSAPublicKey):
-        raise TokenVerificationError(
-            Reason.JWK_FAILED_TO_RESOLVE, "The configured jwt_key is not an RSA key."
-        )
+        raise TokenVerificationError(Reason.JWK_FAILED_TO_RESOLVE, "The configured jwt_key is not an RSA key.")
     return key
 
 

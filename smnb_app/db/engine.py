@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
-from smnb_app.settings import get_settings
+from smnb_app.config.settings import get_settings
 
 PG_CONNECT_TIMEOUT_S = 5
 SQLITE_BUSY_TIMEOUT_S = 30.0

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.pool import NullPool
 
+from alembic import command
+from smnb_app.config.settings import get_settings
 from smnb_app.db.engine import make_engine
-from smnb_app.settings import get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -42,8 +42,8 @@ def upgrade_to_head(target: str | Engine | None = None) -> None:
         target: An engine or a database URL; `get_settings().database_url` when omitted.
     """
     owned = not isinstance(target, Engine)
-    engine = target if isinstance(target, Engine) else make_engine(
-        target or get_settings().database_url, poolclass=NullPool
+    engine = (
+        target if isinstance(target, Engine) else make_engine(target or get_settings().database_url, poolclass=NullPool)
     )
     try:
         config = alembic_config()

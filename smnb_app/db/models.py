@@ -1,7 +1,7 @@
 """SQLModel tables: users, their model sessions and the audit trail of authentication events.
 
 Timestamps are epoch milliseconds (BigInteger). The schema is owned by the Alembic migrations in
-`alembic/versions`; `tests/unit/test_migrations.py` proves they match these classes.
+`alembic/versions`; `tests/unit/db/test_migrations.py` proves they match these classes.
 """
 
 from __future__ import annotations

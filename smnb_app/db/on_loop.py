@@ -8,7 +8,7 @@ handler, which sleeps instead of queueing. `bench/load.py` measured it (one work
 
 The engines here have no busy timeout: where another process or thread holds the lock a call
 needs, it fails at once with `LockBusy` instead of blocking the loop, with nothing committed,
-and the caller runs it again on a thread that may wait (see `smnb_app.state.runtime.run_db`).
+and the caller runs it again on a thread that may wait (see `smnb_app.web.shared.runtime.run_db`).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def address_key(address: str) -> str:
 
 @dataclass(frozen=True)
 class BudgetLimits:
-    """The per-address budgets (see `smnb_app.settings`).
+    """The per-address budgets (see `smnb_app.config.settings`).
 
     Attributes:
         sockets: Open sockets at once.

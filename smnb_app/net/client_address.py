@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from smnb_app.settings_values import IPNetwork
+from smnb_app.config.values import IPNetwork
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Longer than any IPv6 text; an unparseable hop is kept (truncated) so the audit trail shows it.
@@ -41,8 +41,14 @@ def parse_address(text: str | None) -> IPAddress | None:
 
 # Headers by which a proxy says whom it relays for: from a peer that is not trusted, a sign that a
 # proxy (a tunnel, a local web server) relays the request without being trusted.
-FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host", "cf-connecting-ip",
-                      "true-client-ip")
+FORWARDING_HEADERS = (
+    "x-forwarded-for",
+    "forwarded",
+    "x-real-ip",
+    "x-forwarded-host",
+    "cf-connecting-ip",
+    "true-client-ip",
+)
 
 
 def _trusted(address: IPAddress | None, proxies: Sequence[IPNetwork]) -> bool:

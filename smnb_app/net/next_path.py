@@ -24,11 +24,7 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 def _unsafe(candidate: str) -> bool:
     path = re.split(r"[?#]", candidate, maxsplit=1)[0]
-    return (
-        bool(_FORBIDDEN.search(candidate))
-        or "//" in path
-        or path.rstrip("/") in (SIGN_IN_PATH, SIGN_UP_PATH)
-    )
+    return bool(_FORBIDDEN.search(candidate)) or "//" in path or path.rstrip("/") in (SIGN_IN_PATH, SIGN_UP_PATH)
 
 
 def safe_next_path(raw: object) -> str:

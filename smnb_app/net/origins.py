@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from smnb_app.settings_echo import shown
+from smnb_app.config.echo import shown
 
 DEFAULT_DEPLOY_URL = "http://localhost:3000"
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -42,7 +42,7 @@ def app_origins(deploy_url: str | None, configured: tuple[str, ...] = ()) -> tup
 
     Never raises, as `rxconfig.py` calls it before the settings are checked: a `deploy_url`
     that is not an http(s) URL counts as the default, loopback only, until start-up refuses it
-    (`REFLEX_DEPLOY_URL` in `smnb_app.settings`).
+    (`REFLEX_DEPLOY_URL` in `smnb_app.config.settings`).
 
     Args:
         deploy_url: Reflex's `deploy_url` (the frontend's public URL); its default when None.

@@ -18,8 +18,8 @@ from pathlib import Path
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smnb_app.config.values import IPNetwork
 from smnb_app.net.client_address import parse_address
-from smnb_app.settings_values import IPNetwork
 
 # This host only: whether sibling subdomains speak https is not this app's to decide.
 HSTS = "max-age=63072000"
@@ -136,8 +136,9 @@ class _LazyPolicy:
 class SecurityHeaders:
     """ASGI middleware adding the security headers to every HTTP response it passes on."""
 
-    def __init__(self, app: ASGIApp, *, sources: PolicySources, static_dir: Path,
-                 trusted_proxies: Sequence[IPNetwork] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, sources: PolicySources, static_dir: Path, trusted_proxies: Sequence[IPNetwork] = ()
+    ) -> None:
         """Wrap `app`.
 
         Args:
@@ -178,8 +179,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def security_headers(*, sources: PolicySources, static_dir: Path,
-                     trusted_proxies: Sequence[IPNetwork] = ()) -> Callable[[ASGIApp], ASGIApp]:
+def security_headers(
+    *, sources: PolicySources, static_dir: Path, trusted_proxies: Sequence[IPNetwork] = ()
+) -> Callable[[ASGIApp], ASGIApp]:
     """An `api_transformer` for `rx.App` that wraps the whole backend in `SecurityHeaders`.
 
     Args:

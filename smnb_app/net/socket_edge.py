@@ -28,11 +28,11 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+from smnb_app.config.values import IPNetwork
 from smnb_app.net.budgets import AddressBudgets, BudgetLimits, address_key
 from smnb_app.net.client_address import client_address
 from smnb_app.net.token_bucket import Bucket, take
 from smnb_app.services.audit import AuditThrottle
-from smnb_app.settings_values import IPNetwork
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,20 @@ def frame_refusal(message: Message, max_bytes: int) -> tuple[int, str] | None:
 class SocketEdge:
     """Refuses websocket connections and frames under `path` that no page of the app would send."""
 
-    def __init__(self, app: ASGIApp, *, path: str, max_frame_bytes: int, max_transports: int,
-                 connect_rate: float, connect_burst: int, frame_rate: float, frame_burst: int,
-                 trusted_proxies: Sequence[IPNetwork], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        path: str,
+        max_frame_bytes: int,
+        max_transports: int,
+        connect_rate: float,
+        connect_burst: int,
+        frame_rate: float,
+        frame_burst: int,
+        trusted_proxies: Sequence[IPNetwork],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Wrap the backend.
 
         Args:
@@ -115,8 +126,9 @@ class SocketEdge:
         self._app = app
         self._path = path.rstrip("/")
         self._max_frame_bytes = max_frame_bytes
-        self._transports = AddressBudgets(BudgetLimits(sockets=max_transports, connect_rate=connect_rate,
-                                                       connect_burst=connect_burst))
+        self._transports = AddressBudgets(
+            BudgetLimits(sockets=max_transports, connect_rate=connect_rate, connect_burst=connect_burst)
+        )
         self._frame_rate = frame_rate
         self._frame_burst = frame_burst
         self._proxies = tuple(trusted_proxies)

@@ -16,15 +16,13 @@ from sqlmodel import Session, col, select
 
 from smnb_app.db import AUTH_EVENT_KINDS, AUTH_EVENT_ONCE_PER_SID_WHERE, AuthEvent, epoch_ms
 from smnb_app.db.upserts import conflict_insert
-from smnb_app.services.user_agents import clean_browser_text, describe_user_agent
+from smnb_app.services.identity.user_agents import clean_browser_text, describe_user_agent
 
 AUDIT_KINDS: tuple[str, ...] = AUTH_EVENT_KINDS
 ONCE_PER_SID_KINDS = frozenset({"sign_in", "sign_out"})
 _TABLE = AuthEvent.__table__
 # The cleaning limits are the column widths, so a cleaned value always fits.
-_TEXT_LIMITS: dict[str, int] = {
-    name: _TABLE.c[name].type.length for name in ("sid", "reason", "ip", "user_agent")
-}
+_TEXT_LIMITS: dict[str, int] = {name: _TABLE.c[name].type.length for name in ("sid", "reason", "ip", "user_agent")}
 MAX_USER_AGENT = _TEXT_LIMITS["user_agent"]
 
 
@@ -64,9 +62,13 @@ def _insert_statement(dialect: str, event: AuditEvent, at: int) -> Insert:
     values = {**asdict(event), "at": at}
     if event.kind not in ONCE_PER_SID_KINDS or event.sid is None:
         return insert(_TABLE).values(values).returning(_TABLE.c.id)
-    stmt = conflict_insert(dialect)(_TABLE).values(values).on_conflict_do_nothing(
-        index_elements=[_TABLE.c.kind, _TABLE.c.sid],
-        index_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
+    stmt = (
+        conflict_insert(dialect)(_TABLE)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=[_TABLE.c.kind, _TABLE.c.sid],
+            index_where=text(AUTH_EVENT_ONCE_PER_SID_WHERE),
+        )
     )
     return stmt.returning(_TABLE.c.id)
 
@@ -128,10 +130,7 @@ def recent_sign_ins(*, db: Session, user_id: int, limit: int = 10) -> tuple[Sign
     )
     with db.begin():
         rows = db.exec(stmt).all()
-    return tuple(
-        SignInView(at=at, ip=ip or "", browser=describe_user_agent(user_agent))
-        for at, ip, user_agent in rows
-    )
+    return tuple(SignInView(at=at, ip=ip or "", browser=describe_user_agent(user_agent)) for at, ip, user_agent in rows)
 
 
 def purge_events(*, db: Session, older_than_ms: int) -> int:
@@ -165,9 +164,7 @@ class AuditThrottle:
         ValueError: If an argument is out of range.
     """
 
-    def __init__(
-        self, interval_s: float = 60.0, max_keys: int = 10_000, max_per_interval: int = 600
-    ) -> None:
+    def __init__(self, interval_s: float = 60.0, max_keys: int = 10_000, max_per_interval: int = 600) -> None:
         if interval_s <= 0 or max_keys < 1 or max_per_interval < 1:
             raise ValueError("interval_s must be positive, max_keys and max_per_interval >= 1")
         self._interval_s = interval_s
@@ -209,4 +206,3 @@ class AuditThrottle:
             if len(self._passed_at) <= self._max_keys and now - passed_at < self._interval_s:
                 return
             del self._passed_at[key]
-

@@ -83,7 +83,7 @@ class AppServer:
                 while index < len(lines) and not EXCEPTION_LINE.match(lines[index]):
                     block.append(lines[index])
                     index += 1
-                block.extend(lines[index:index + 1])
+                block.extend(lines[index : index + 1])
                 index += 1
             entry = "\n".join(block)
             if not any(text in entry for text in allowed):
@@ -99,8 +99,12 @@ class AppServer:
 
     def secrets_since(self, offset: int, secrets: list[str]) -> list[str]:
         """Log lines written after `offset` that contain one of `secrets` (shown shortened)."""
-        return [f"{secret[:12]}... in: {line[:200]}" for line in self.lines_since(offset)
-                for secret in secrets if secret in line]
+        return [
+            f"{secret[:12]}... in: {line[:200]}"
+            for line in self.lines_since(offset)
+            for secret in secrets
+            if secret in line
+        ]
 
     def stop(self) -> None:
         """Stop the app and everything it started."""
@@ -170,9 +174,21 @@ def serve_reflex(app_dir: Path, workdir: Path, *, env: dict[str, str], port: int
     log_path = workdir / "app.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod",
-             "--backend-port", str(port), "--loglevel", "info"],
-            cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(PROJECT_ROOT / ".venv" / "bin" / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--backend-port",
+                str(port),
+                "--loglevel",
+                "info",
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = AppServer(url, database_url, log_path, process, workdir)
     try:

@@ -62,9 +62,9 @@ class FakeFrontendApi:
         SECRETS.append(email)
         user_id = user_id_for(email)
         first, _, last = email.split("@")[0].replace(".", " ").title().partition(" ")
-        self.backend.users.setdefault(user_id, clerk_user(
-            user_id, first=first, last=last or None, emails=[email],
-            image_url=None))
+        self.backend.users.setdefault(
+            user_id, clerk_user(user_id, first=first, last=last or None, emails=[email], image_url=None)
+        )
         return user_id
 
     def _answer(self, route: Route) -> None:
@@ -92,8 +92,14 @@ class FakeFrontendApi:
         user = self.backend.users[user_id]
         return {
             "session_id": session_id,
-            "user": {"id": user_id, "first_name": user["first_name"], "last_name": user["last_name"],
-                     "email_address": email, "image_url": user["image_url"], "updated_at": 0},
+            "user": {
+                "id": user_id,
+                "first_name": user["first_name"],
+                "last_name": user["last_name"],
+                "email_address": email,
+                "image_url": user["image_url"],
+                "updated_at": 0,
+            },
         }
 
     @staticmethod

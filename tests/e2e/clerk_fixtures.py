@@ -23,8 +23,15 @@ from tests.support.svix_signing import SECRET as WEBHOOK_SECRET
 if TYPE_CHECKING:
     from tests.e2e.conftest import PageErrors
 
-__all__ = ["clerk_app_server", "clerk_backend", "clerk_page", "fapi", "sign_in_with_clerk", "unique_clerk_email",
-           "user_id_for"]
+__all__ = [
+    "clerk_app_server",
+    "clerk_backend",
+    "clerk_page",
+    "fapi",
+    "sign_in_with_clerk",
+    "unique_clerk_email",
+    "user_id_for",
+]
 
 
 @pytest.fixture(scope="session")
@@ -35,17 +42,23 @@ def clerk_backend() -> Iterator[ClerkBackendServer]:
 
 
 @pytest.fixture(scope="session")
-def clerk_app_server(tmp_path_factory: pytest.TempPathFactory, clerk_backend: ClerkBackendServer) -> Iterator[AppServer]:
+def clerk_app_server(
+    tmp_path_factory: pytest.TempPathFactory, clerk_backend: ClerkBackendServer
+) -> Iterator[AppServer]:
     """The app in clerk mode: configured only through environment variables."""
     port = free_port()
-    server = start_app(Path(tmp_path_factory.mktemp("clerk-app")), port=port, extra_env={
-        "SMNB_AUTH_PROVIDER": "clerk",
-        "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
-        "CLERK_SECRET_KEY": clerk_backend.secret_key,
-        "CLERK_API_URL": clerk_backend.base_url,
-        "CLERK_AUTHORIZED_PARTIES": f"http://localhost:{port}",
-        "CLERK_WEBHOOK_SIGNING_SECRET": WEBHOOK_SECRET,
-    })
+    server = start_app(
+        Path(tmp_path_factory.mktemp("clerk-app")),
+        port=port,
+        extra_env={
+            "SMNB_AUTH_PROVIDER": "clerk",
+            "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
+            "CLERK_SECRET_KEY": clerk_backend.secret_key,
+            "CLERK_API_URL": clerk_backend.base_url,
+            "CLERK_AUTHORIZED_PARTIES": f"http://localhost:{port}",
+            "CLERK_WEBHOOK_SIGNING_SECRET": WEBHOOK_SECRET,
+        },
+    )
     yield server
     server.stop()
 
@@ -57,8 +70,9 @@ def fapi(clerk_backend: ClerkBackendServer, clerk_app_server: AppServer) -> Fake
 
 
 @pytest.fixture
-def clerk_page(browser: Browser, page_errors: "PageErrors", clerk_app_server: AppServer,
-               fapi: FakeFrontendApi) -> Iterator[Callable[[], Page]]:
+def clerk_page(
+    browser: Browser, page_errors: "PageErrors", clerk_app_server: AppServer, fapi: FakeFrontendApi
+) -> Iterator[Callable[[], Page]]:
     """Opens pages of the clerk-mode app, each in its own browser, with Clerk routed to the stub."""
     contexts: list[BrowserContext] = []
 

@@ -52,9 +52,17 @@ def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors:
     offsets = [server.log_size() for server in servers]
     secrets_before = len(SECRETS)
     yield
-    errors = [error for server, offset in zip(servers, offsets) for error in server.errors_since(offset, allowed_server_errors)]
+    errors = [
+        error
+        for server, offset in zip(servers, offsets)
+        for error in server.errors_since(offset, allowed_server_errors)
+    ]
     assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
-    leaks = [leak for server, offset in zip(servers, offsets) for leak in server.secrets_since(offset, SECRETS[secrets_before:])]
+    leaks = [
+        leak
+        for server, offset in zip(servers, offsets)
+        for leak in server.secrets_since(offset, SECRETS[secrets_before:])
+    ]
     assert not leaks, "the server logged tokens or emails:\n" + "\n".join(leaks[:20])
 
 

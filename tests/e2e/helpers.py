@@ -153,7 +153,7 @@ class SocketTap:
         """The full event name of a handler the page has sent, e.g. `...auth_state.set_session_token`."""
         for frame in self.sent:
             if frame.startswith(EVENT_FRAME) and handler in frame:
-                return json.loads(frame[len(EVENT_FRAME):])[1]["name"]
+                return json.loads(frame[len(EVENT_FRAME) :])[1]["name"]
         raise AssertionError(f"the page never sent {handler}")
 
     def forge(self, name: str, payload: dict) -> None:
@@ -167,7 +167,7 @@ class SocketTap:
     def _route(self) -> dict:
         for frame in reversed(self.sent):
             if frame.startswith(EVENT_FRAME):
-                route = json.loads(frame[len(EVENT_FRAME):])[1].get("router_data")
+                route = json.loads(frame[len(EVENT_FRAME) :])[1].get("router_data")
                 if route:
                     return route
         return {}

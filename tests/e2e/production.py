@@ -44,8 +44,16 @@ class ShapeUnderTest:
     @property
     def servers(self) -> list[AppServer]:
         """The instances, as the log checks of the browser suite see an app."""
-        return [AppServer(f"http://127.0.0.1:{instance.port}", self.database_url, instance.log_path,
-                          instance.process, self.shape.state_dir) for instance in self.shape.instances]
+        return [
+            AppServer(
+                f"http://127.0.0.1:{instance.port}",
+                self.database_url,
+                instance.log_path,
+                instance.process,
+                self.shape.state_dir,
+            )
+            for instance in self.shape.instances
+        ]
 
     def log_size(self) -> tuple[int, ...]:
         """Each instance log's length, to read what a test added."""
@@ -53,13 +61,19 @@ class ShapeUnderTest:
 
     def errors_since(self, offsets: tuple[int, ...], allowed: tuple[str, ...] = ()) -> list[str]:
         """Error-level entries every instance logged since `offsets`."""
-        return [error for server, offset in zip(self.servers, offsets, strict=True)
-                for error in server.errors_since(offset, allowed)]
+        return [
+            error
+            for server, offset in zip(self.servers, offsets, strict=True)
+            for error in server.errors_since(offset, allowed)
+        ]
 
     def secrets_since(self, offsets: tuple[int, ...], secrets_: list[str]) -> list[str]:
         """Log lines of any instance since `offsets` that contain one of `secrets_`."""
-        return [leak for server, offset in zip(self.servers, offsets, strict=True)
-                for leak in server.secrets_since(offset, secrets_)]
+        return [
+            leak
+            for server, offset in zip(self.servers, offsets, strict=True)
+            for leak in server.secrets_since(offset, secrets_)
+        ]
 
     def instance_of_tab(self, tag: str, offsets: tuple[int, ...]) -> int | None:
         """Which instance (0-based) logged the sign-in of the tab `tag` since `offsets`."""
@@ -72,8 +86,10 @@ class ShapeUnderTest:
 def _services_or_skip() -> tuple[str, str]:
     missing = [name for name in (PG_ENV, REDIS_ENV) if not os.environ.get(name, "").strip()]
     if missing:
-        pytest.skip(f"the production shape needs PostgreSQL and Redis: set {' and '.join(missing)} "
-                    "(`make test` sets them when the services answer on loopback)")
+        pytest.skip(
+            f"the production shape needs PostgreSQL and Redis: set {' and '.join(missing)} "
+            "(`make test` sets them when the services answer on loopback)"
+        )
     return os.environ[PG_ENV], os.environ[REDIS_ENV]
 
 
@@ -89,14 +105,20 @@ def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape
     database_url = base.set(host="127.0.0.1", port=proxy.port, database=database).render_as_string(hide_password=False)
     redis = make_url(redis_url)
     redis_proxy = TcpProxy((redis.host or "127.0.0.1", redis.port or 6379)).start()
-    shape = ProductionShape(port=free_port(), state_dir=Path(tmp_path_factory.mktemp("shape")), env={
-        "DATABASE_URL": database_url,
-        "REFLEX_REDIS_URL": redis.set(host="127.0.0.1", port=redis_proxy.port).render_as_string(hide_password=False),
-        "SMNB_LINK_SECRET": secrets.token_hex(32),
-        "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
-        "SMNB_DEV_TOKEN_LIFETIME_S": "15",
-        "SMNB_CLOCK_SKEW_S": "2",
-    })
+    shape = ProductionShape(
+        port=free_port(),
+        state_dir=Path(tmp_path_factory.mktemp("shape")),
+        env={
+            "DATABASE_URL": database_url,
+            "REFLEX_REDIS_URL": redis.set(host="127.0.0.1", port=redis_proxy.port).render_as_string(
+                hide_password=False
+            ),
+            "SMNB_LINK_SECRET": secrets.token_hex(32),
+            "SMNB_ALLOW_DEV_AUTH_IN_PROD": "1",
+            "SMNB_DEV_TOKEN_LIFETIME_S": "15",
+            "SMNB_CLOCK_SKEW_S": "2",
+        },
+    )
     try:
         shape.start([free_port(), free_port()])
         yield ShapeUnderTest(shape, proxy, database_url, redis_proxy)

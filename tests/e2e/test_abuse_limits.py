@@ -43,7 +43,8 @@ def test_a_flood_of_one_tabs_events_is_limited(new_page, app_server):
         tap.forge(create, {})
     # The burst's creates run first (on Redis about 0.1 s each on a busy machine): then the notice.
     expect(page.get_by_test_id("rate-limit-notice")).to_contain_text(
-        "You're going too fast; try again in a moment", timeout=30_000)
+        "You're going too fast; try again in a moment", timeout=30_000
+    )
     dismiss_when_allowed(page)
     elapsed = time.monotonic() - started
 
@@ -53,10 +54,12 @@ def test_a_flood_of_one_tabs_events_is_limited(new_page, app_server):
     assert BURST - PAGE_OPENING_COST <= created <= BURST + math.ceil(RATE * elapsed) + 1, (created, elapsed)
     assert created < 200
     warnings = app_server.lines_since(log_offset, "events a second; dropping its events")
-    assert len(warnings) == 1 and warnings[0].startswith("[WARNING] smnb_app.state.event_guard: tab ")
-    audit = db_rows(app_server.database_url,
-                    "SELECT reason FROM auth_events WHERE kind = 'rate_limited' AND user_id = ?",
-                    user_id(app_server.database_url, email))
+    assert len(warnings) == 1 and warnings[0].startswith("[WARNING] smnb_app.web.guard.event_guard: tab ")
+    audit = db_rows(
+        app_server.database_url,
+        "SELECT reason FROM auth_events WHERE kind = 'rate_limited' AND user_id = ?",
+        user_id(app_server.database_url, email),
+    )
     assert audit == [("event-rate",)]
     page.get_by_test_id("new-session-button").click()
     expect(page.get_by_test_id("count-total")).to_have_text(str(created + 2))
@@ -70,7 +73,8 @@ def test_the_session_cap_refuses_with_its_message(new_page, app_server):
     page.get_by_test_id("new-session-button").click()
 
     expect(page.get_by_test_id("session-error")).to_contain_text(
-        f"You have reached the limit of {MAX_SESSIONS} sessions; delete one to make room")
+        f"You have reached the limit of {MAX_SESSIONS} sessions; delete one to make room"
+    )
     assert len(session_rows(app_server.database_url, email)) == MAX_SESSIONS
 
 
@@ -104,8 +108,11 @@ def test_hostile_payloads_change_nothing_and_break_nothing(new_page, app_server)
         ("save_rename", {"form_data": ["pwned"]}),
         ("save_rename", {"form_data": {"name": "\u202eevil"}}),
         ("start_rename", {"session_id": target, "extra": 1}),
-    ] + [(handler, {"session_id": value}) for handler in ("start_rename", "toggle_settings", "ask_delete",
-                                                           "duplicate") for value in HOSTILE[::3]]
+    ] + [
+        (handler, {"session_id": value})
+        for handler in ("start_rename", "toggle_settings", "ask_delete", "duplicate")
+        for value in HOSTILE[::3]
+    ]
     events = [(f"{sessions}.{name}", payload) for name, payload in forgeries] + [
         (f"{auth}.dev_sign_in_failed", {"error": "<script>alert(1)</script>" * 100}),
         (f"{auth}.set_session_token", {"token": {"sub": "user_x"}}),
@@ -119,7 +126,8 @@ def test_hostile_payloads_change_nothing_and_break_nothing(new_page, app_server)
     expect(page.get_by_test_id("auth-error")).to_contain_text("token-invalid")
     assert session_rows(app_server.database_url, victim_email) == before
     assert [(name, status) for _, name, status, *_ in session_rows(app_server.database_url, email)] == [
-        ("Welcome Session", "active")]
+        ("Welcome Session", "active")
+    ]
     assert settings_of(app_server.database_url, own)["max_tokens"] == 2048
     victim.reload()
     expect(row(victim, target).get_by_test_id("session-status")).to_have_text("active")

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 from reflex_base.utils.format import format_event_handler
 
-from smnb_app.state.account import AccountState
+from smnb_app.web.account.state import AccountState
 from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
 from tests.e2e.session_pages import TIMING_SCRIPT, acted_at, appeared_at, session_rows, watch_appearance
 
@@ -50,17 +50,17 @@ def test_sign_out_everywhere_signs_out_every_device_and_tab_within_two_seconds(n
     latencies = [appeared_at(page) - acted_at(acting) for page in others]
     assert all(0 < latency < SIGNED_OUT_WITHIN_MS for latency in latencies), latencies
     expect(stranger.get_by_test_id("protected-content")).to_be_visible()
-    revoked = db_rows(app_server.database_url, "SELECT count(*) FROM revocations WHERE kind = 'session'"
-                      " AND reason = 'sign_out_everywhere'")[0][0]
+    revoked = db_rows(
+        app_server.database_url,
+        "SELECT count(*) FROM revocations WHERE kind = 'session' AND reason = 'sign_out_everywhere'",
+    )[0][0]
     assert revoked >= 2
     # The provider ended both sign-ins too: a reload does not sign the devices back in.
     other_device.reload()
     expect(other_device.get_by_test_id("sign-in-prompt")).to_be_visible()
 
 
-def test_delete_my_account_asks_for_the_email_then_deletes_everything_and_signs_out(
-    new_page, app_server, page_errors
-):
+def test_delete_my_account_asks_for_the_email_then_deletes_everything_and_signs_out(new_page, app_server, page_errors):
     page_errors.allow(PROVIDER_REFUSES_ENDED_SESSION)
     email, bystander_email = unique_email("leaving"), unique_email("staying")
     page = signed_in_dashboard(new_page(), email, "Leaving")

@@ -8,9 +8,11 @@ from tests.e2e.helpers import db_rows, eventually, sign_in, unique_email, user_i
 
 
 def events(app_server, email: str) -> list[tuple[str, str]]:
-    return db_rows(app_server.database_url,
-                   "SELECT kind, ip FROM auth_events WHERE user_id = ? ORDER BY id",
-                   user_id(app_server.database_url, email))
+    return db_rows(
+        app_server.database_url,
+        "SELECT kind, ip FROM auth_events WHERE user_id = ? ORDER BY id",
+        user_id(app_server.database_url, email),
+    )
 
 
 def test_the_dashboard_lists_the_users_recent_sign_ins_and_nobody_elses(new_page, app_server):

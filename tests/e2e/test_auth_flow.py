@@ -27,8 +27,11 @@ def test_sign_in_shows_spinner_then_protected_content_and_records_user(new_page,
     assert len(rows) == 1
     assert rows[0][0] == "Ada Lovelace"
     assert rows[0][2].startswith(f"{app_server.url}/dev-auth|user_")
-    welcome = db_rows(app_server.database_url,
-                      "SELECT s.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?", email)
+    welcome = db_rows(
+        app_server.database_url,
+        "SELECT s.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?",
+        email,
+    )
     assert welcome == [("Welcome Session",)]
 
 
@@ -84,5 +87,7 @@ def test_expired_token_that_is_not_refreshed_drops_to_sign_in_prompt(new_page, p
     expect(page.get_by_test_id("sign-in-prompt")).to_be_visible(timeout=40_000)
     expect(page.get_by_test_id("protected-content")).to_have_count(0)
     kinds = "SELECT kind FROM auth_events WHERE user_id = ? ORDER BY id"
-    eventually(lambda: db_rows(app_server.database_url, kinds, user_id(app_server.database_url, email)),
-               [("sign_in",), ("session_expired",)])
+    eventually(
+        lambda: db_rows(app_server.database_url, kinds, user_id(app_server.database_url, email)),
+        [("sign_in",), ("session_expired",)],
+    )

@@ -66,7 +66,7 @@ def test_forged_events_cannot_set_identity(new_page, app_server):
     expect(page.get_by_test_id("user-name")).to_have_text("Eve")
     # Refused at the socket before Reflex reads them; logged once, without the frames' contents.
     refusals = app_server.lines_since(log_offset, "refused an event on connection")
-    assert len(refusals) == 1 and refusals[0].startswith("[WARNING] smnb_app.state.socket_guard: ")
+    assert len(refusals) == 1 and refusals[0].startswith("[WARNING] smnb_app.web.guard.socket_guard: ")
     assert "Cookie" not in "".join(app_server.lines_since(log_offset))
 
     # A token that does not verify signs the forging tab out instead of switching its user.

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from smnb_app.state.account_deletion import DELETED, DELETED_HERE_ONLY
+from smnb_app.web.account.deletion import DELETED, DELETED_HERE_ONLY
 from tests.e2e.clerk_fapi import ISSUER
 from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email, user_id_for
 from tests.e2e.helpers import db_rows, eventually, user_id
@@ -43,8 +43,11 @@ def signed_in(clerk_page, email: str, path: str = "/dashboard") -> Page:
 
 def sids_of(app_server, email: str) -> list[str]:
     """The user's Clerk sessions, in the order they signed in (from the audit trail)."""
-    rows = db_rows(app_server.database_url, "SELECT sid FROM auth_events WHERE kind = 'sign_in' AND user_id = ?"
-                   " ORDER BY id", user_id(app_server.database_url, email))
+    rows = db_rows(
+        app_server.database_url,
+        "SELECT sid FROM auth_events WHERE kind = 'sign_in' AND user_id = ? ORDER BY id",
+        user_id(app_server.database_url, email),
+    )
     return [sid for (sid,) in rows]
 
 
@@ -93,15 +96,18 @@ def test_user_updated_shows_the_new_name_in_every_tab_on_every_worker_without_a_
     newer = int(time.time() * 1000)
     clerk_backend.users[clerk_id].update(first_name="Augusta", last_name="King", updated_at=newer)
 
-    sent_at = deliver(clerk_app_server, clerk_user_event("user.updated", clerk_id, first="Augusta", last="King",
-                                                         email=email, updated_at=newer))
+    sent_at = deliver(
+        clerk_app_server,
+        clerk_user_event("user.updated", clerk_id, first="Augusta", last="King", email=email, updated_at=newer),
+    )
 
     for page in pages:
         expect(page.get_by_test_id("header-user-name")).to_have_text("Augusta King")
     latencies = [text_seen_at(page) - sent_at for page in pages]
     assert all(0 < latency < WITHIN_MS for latency in latencies), latencies
     assert db_rows(clerk_app_server.database_url, "SELECT name FROM users WHERE email = ?", email) == [
-        ("Augusta King",)]
+        ("Augusta King",)
+    ]
 
 
 def test_user_deleted_signs_out_every_tab_on_every_worker_and_removes_the_users_rows(clerk_page, clerk_app_server):
@@ -127,8 +133,9 @@ def test_a_signed_webhook_with_fields_of_other_types_is_400_and_changes_nothing(
     email = unique_clerk_email("mary.somerville")
     signed_in(clerk_page, email)
     before = db_rows(clerk_app_server.database_url, "SELECT * FROM users WHERE email = ?", email)
-    hostile = clerk_user_event("user.updated", user_id_for(email), first="Mallory", email=email,
-                               updated_at=int(time.time() * 1000))
+    hostile = clerk_user_event(
+        "user.updated", user_id_for(email), first="Mallory", email=email, updated_at=int(time.time() * 1000)
+    )
     hostile["data"]["email_addresses"] = 5
     body, headers = signed_delivery(hostile, delivery_id=f"msg_{uuid.uuid4().hex}")
 
@@ -158,8 +165,11 @@ def test_deleting_my_account_deletes_it_at_clerk_and_here_and_signs_out_my_other
     expect(other_device.get_by_test_id("sign-in-prompt")).to_be_visible()
     assert clerk_id not in clerk_backend.users
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", leaving) == []
-    assert db_rows(clerk_app_server.database_url, "SELECT reason FROM revocations WHERE kind = 'user' AND value = ?",
-                   f"{ISSUER}|{clerk_id}") == [("account_deleted",)]
+    assert db_rows(
+        clerk_app_server.database_url,
+        "SELECT reason FROM revocations WHERE kind = 'user' AND value = ?",
+        f"{ISSUER}|{clerk_id}",
+    ) == [("account_deleted",)]
 
 
 def test_deleting_my_account_when_clerk_fails_deletes_it_here_says_so_and_deletes_it_at_clerk_once_clerk_answers(
@@ -179,8 +189,14 @@ def test_deleting_my_account_when_clerk_fails_deletes_it_here_says_so_and_delete
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM users WHERE id = ?", leaving) == []
     assert db_rows(clerk_app_server.database_url, "SELECT id FROM sessions WHERE user_id = ?", leaving) == []
     eventually(lambda: clerk_id in clerk_backend.users, False)
-    eventually(lambda: db_rows(clerk_app_server.database_url, "SELECT reason FROM revocations"
-                               " WHERE kind = 'user' AND value = ?", f"{ISSUER}|{clerk_id}"), [("account_deleted",)])
+    eventually(
+        lambda: db_rows(
+            clerk_app_server.database_url,
+            "SELECT reason FROM revocations WHERE kind = 'user' AND value = ?",
+            f"{ISSUER}|{clerk_id}",
+        ),
+        [("account_deleted",)],
+    )
     # The stub's Frontend API keeps minting tokens for the deleted user's session: none counts.
     page.goto("/dashboard")
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))

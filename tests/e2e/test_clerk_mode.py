@@ -42,7 +42,9 @@ def test_sign_in_through_clerk_shows_protected_content_and_records_the_user(cler
     expect(page.get_by_test_id("protected-content")).to_be_visible()
     expect(page.get_by_test_id("header-user-name")).to_have_text("Ada Lovelace")
     expect(page.get_by_test_id("user-button")).to_contain_text("Ada Lovelace")
-    rows = db_rows(clerk_app_server.database_url, "SELECT token_identifier, name, email FROM users WHERE email = ?", email)
+    rows = db_rows(
+        clerk_app_server.database_url, "SELECT token_identifier, name, email FROM users WHERE email = ?", email
+    )
     assert rows == [(f"{ISSUER}|{user_id_for(email)}", "Ada Lovelace", email)]
 
 
@@ -56,7 +58,8 @@ def test_sign_up_page_shows_clerks_sign_up_and_signs_the_new_user_in(clerk_page,
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     expect(page.get_by_test_id("header-user-name")).to_have_text("Katherine Johnson")
     assert db_rows(clerk_app_server.database_url, "SELECT name FROM users WHERE email = ?", email) == [
-        ("Katherine Johnson",)]
+        ("Katherine Johnson",)
+    ]
 
 
 def test_session_change_sends_the_new_sessions_token(clerk_page, clerk_app_server):
@@ -70,7 +73,8 @@ def test_session_change_sends_the_new_sessions_token(clerk_page, clerk_app_serve
     expect(page.get_by_test_id("header-user-name")).to_have_text("Grace Hopper")
     expect(page.get_by_test_id("protected-content")).to_be_visible()
     assert db_rows(clerk_app_server.database_url, "SELECT name FROM users WHERE email = ?", other) == [
-        ("Grace Hopper",)]
+        ("Grace Hopper",)
+    ]
 
 
 def test_token_is_refreshed_before_it_expires(clerk_page, fapi):
@@ -95,7 +99,10 @@ def test_focus_fetches_a_fresh_token(clerk_page, fapi):
 
     page.wait_for_function(
         "n => { window.dispatchEvent(new Event('focus')); return window.Clerk.__stub.tokenFetches > n; }",
-        arg=fetched, timeout=10_000, polling=250)
+        arg=fetched,
+        timeout=10_000,
+        polling=250,
+    )
     expect(page.get_by_test_id("protected-content")).to_be_visible()
 
 

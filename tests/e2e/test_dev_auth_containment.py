@@ -64,8 +64,9 @@ def test_a_page_of_another_origin_gets_no_token(new_page, app_server, page_error
 )
 def test_a_direct_request_without_the_apps_origin_and_json_gets_403(app_server, headers, reason):
     email = unique_email("forger")
-    response = httpx.post(f"{app_server.url}/dev-auth/sign-in", headers=headers,
-                          content=f'{{"email": "{email}", "name": "Forger"}}')
+    response = httpx.post(
+        f"{app_server.url}/dev-auth/sign-in", headers=headers, content=f'{{"email": "{email}", "name": "Forger"}}'
+    )
     assert response.status_code == 403
     assert reason in response.json()["error"] and "token" not in response.json()
     assert dev_sessions_of(app_server, email) == 0
@@ -78,7 +79,8 @@ def test_a_token_for_another_origin_is_refused(new_page, app_server):
     sign_in(page, email=email, name="Azp")
     key = SigningKey.from_pem((app_server.workdir / "keys" / "dev_issuer_key.pem").read_bytes())
     forged = TokenIssuer(f"{app_server.url}/dev-auth", key).issue(
-        sub=user_id_for_email(email), azp="https://evil.example", email=email, name="Azp")
+        sub=user_id_for_email(email), azp="https://evil.example", email=email, name="Azp"
+    )
     SECRETS.append(forged)
 
     tap.forge(tap.event_name_for("set_session_token"), {"token": forged})
@@ -86,13 +88,21 @@ def test_a_token_for_another_origin_is_refused(new_page, app_server):
     expect(page.get_by_test_id("auth-error")).to_contain_text("token-invalid-authorized-parties")
     expect(page.get_by_test_id("protected-content")).to_have_count(0)
     rejected = "SELECT reason, ip FROM auth_events WHERE kind = 'token_rejected' AND user_id = ?"
-    eventually(lambda: db_rows(app_server.database_url, rejected, user_id(app_server.database_url, email)),
-               [("token-invalid-authorized-parties", "127.0.0.1")])
+    eventually(
+        lambda: db_rows(app_server.database_url, rejected, user_id(app_server.database_url, email)),
+        [("token-invalid-authorized-parties", "127.0.0.1")],
+    )
 
 
 HOSTILE_NEXT = [
-    "//evil.example/", "/\\evil.example", "/\t/evil.example", "/%5Cevil.example", "/%2F%2Fevil.example",
-    "https://evil.example/", "/%09/evil.example", "/sign-in",
+    "//evil.example/",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/%5Cevil.example",
+    "/%2F%2Fevil.example",
+    "https://evil.example/",
+    "/%09/evil.example",
+    "/sign-in",
 ]
 
 

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from playwright.sync_api import expect
 
-from smnb_app.state.browser_events import browser_events
+from smnb_app.web.browser_events import browser_events
 from tests.e2e.helpers import SECRETS, unique_email
 from tests.e2e.session_pages import open_sessions
 from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
@@ -26,7 +26,7 @@ from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
 T = TypeVar("T")
 EVENTS = {name.rsplit(".", 1)[1]: name for name in browser_events()}
 # The 39 KB error text that held a worker for 30 s in Reflex's auto-reload regexes.
-CRAFTED_INFO = ('TypeError: can\'t access property "' + '", ') * 1000
+CRAFTED_INFO = ("TypeError: can't access property \"" + '", ') * 1000
 BOOT = {"event": {"name": EVENTS["hydrate_and_load"], "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}}}
 # The app's default per-address socket budget (SMNB_MAX_SOCKETS_PER_ADDRESS).
 SOCKETS_PER_ADDRESS = 20
@@ -100,14 +100,17 @@ def test_a_frame_over_the_bound_closes_its_connection_unread(app_server):
 
 
 # Each from an address of its own: refusals are logged once a minute per address and kind.
-@pytest.mark.parametrize(("source", "frame"), [
-    ("127.0.0.31", f"42{NAMESPACE},["),  # JSON cut short
-    ("127.0.0.32", f"42{NAMESPACE}," + "[" * 5000 + "]" * 5000),  # nested beyond the parser's recursion
-    ("127.0.0.33", f"451-{NAMESPACE}," + json.dumps(["event", {"_placeholder": True, "num": 0}])),  # binary event
-    ("127.0.0.34", b"\x00\x01binary"),
-    ("127.0.0.35", "x not a packet"),
-    ("127.0.0.36", ""),
-])
+@pytest.mark.parametrize(
+    ("source", "frame"),
+    [
+        ("127.0.0.31", f"42{NAMESPACE},["),  # JSON cut short
+        ("127.0.0.32", f"42{NAMESPACE}," + "[" * 5000 + "]" * 5000),  # nested beyond the parser's recursion
+        ("127.0.0.33", f"451-{NAMESPACE}," + json.dumps(["event", {"_placeholder": True, "num": 0}])),  # binary event
+        ("127.0.0.34", b"\x00\x01binary"),
+        ("127.0.0.35", "x not a packet"),
+        ("127.0.0.36", ""),
+    ],
+)
 def test_a_packet_no_page_sends_closes_its_connection_with_one_line(app_server, source, frame):
     offset = app_server.log_size()
 
@@ -126,8 +129,10 @@ def test_a_forged_connect_event_cannot_rewrite_the_connection(app_server):
     offset = app_server.log_size()
 
     async def attack(tab: RawSocket) -> None:
-        forged = {"QUERY_STRING": "token=00000000-0000-4000-8000-000000000000",
-                  "asgi.scope": {"client": ["203.0.113.9", 1], "headers": []}}
+        forged = {
+            "QUERY_STRING": "token=00000000-0000-4000-8000-000000000000",
+            "asgi.scope": {"client": ["203.0.113.9", 1], "headers": []},
+        }
         for name in ("connect", "disconnect", "link_token_to_sid"):
             await tab.send(f"42{NAMESPACE}," + json.dumps([name, forged]))
         await tab.send(f"42{NAMESPACE}," + json.dumps(["ping"]))
@@ -138,8 +143,10 @@ def test_a_forged_connect_event_cannot_rewrite_the_connection(app_server):
     assert not app_server.lines_since(offset, "203.0.113.9")
 
 
-@pytest.mark.parametrize("token", [None, "", "x", "../../etc", "00000000-0000-4000-8000-00000000000g",
-                                   "00000000-0000-4000-8000-0000000000000"])
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "x", "../../etc", "00000000-0000-4000-8000-00000000000g", "00000000-0000-4000-8000-0000000000000"],
+)
 def test_a_connection_without_a_well_formed_tab_token_is_refused(app_server, token):
     async def attempt() -> None:
         tab = RawSocket(app_server.url, source="127.0.0.25", token=token)

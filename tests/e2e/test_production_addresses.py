@@ -9,7 +9,7 @@ import httpx
 import psycopg2
 
 from smnb_app.providers.dev.routes import NOT_LOCAL_HOST
-from smnb_app.state.browser_events import browser_events
+from smnb_app.web.browser_events import browser_events
 from tests.e2e.helpers import SECRETS, eventually, unique_email
 from tests.e2e.production import ShapeUnderTest
 from tests.e2e.test_hostile_sockets import run
@@ -21,15 +21,21 @@ FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9", "Forward
 
 def audit_rows(shape: ShapeUnderTest, email: str) -> list[tuple[Any, ...]]:
     with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT e.kind, e.ip FROM auth_events e JOIN users u ON u.id = e.user_id"
-                       " WHERE u.email = %s ORDER BY e.id", (email,))
+        cursor.execute(
+            "SELECT e.kind, e.ip FROM auth_events e JOIN users u ON u.id = e.user_id WHERE u.email = %s ORDER BY e.id",
+            (email,),
+        )
         return cursor.fetchall()
 
 
 def test_a_forged_forwarded_for_is_neither_believed_nor_recorded(production_shape: ShapeUnderTest):
     shape, email = production_shape, unique_email("forger")
-    response = httpx.post(f"{shape.url}/dev-auth/sign-in", json={"email": email, "name": "Forger"},
-                          headers={"Origin": shape.url, **FORGED}, timeout=10)
+    response = httpx.post(
+        f"{shape.url}/dev-auth/sign-in",
+        json={"email": email, "name": "Forger"},
+        headers={"Origin": shape.url, **FORGED},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     token = response.json()["token"]
     SECRETS.append(token)  # the log check fails the test if any line holds it
@@ -53,8 +59,11 @@ def test_a_forged_forwarded_for_is_neither_believed_nor_recorded(production_shap
 def test_a_relay_in_front_of_nginx_that_names_a_public_host_gets_no_sign_in(production_shape: ShapeUnderTest):
     """What a TCP relay (ssh -R, socat) in front of nginx looks like: a local peer, a public Host."""
     shape, email = production_shape, unique_email("relayed")
-    response = httpx.post(f"{shape.url}/dev-auth/sign-in", json={"email": email, "name": "Relayed"},
-                          headers={"Origin": shape.url, "Host": "smnb.example.com", "X-Forwarded-For": "127.0.0.1"},
-                          timeout=10)
+    response = httpx.post(
+        f"{shape.url}/dev-auth/sign-in",
+        json={"email": email, "name": "Relayed"},
+        headers={"Origin": shape.url, "Host": "smnb.example.com", "X-Forwarded-For": "127.0.0.1"},
+        timeout=10,
+    )
     assert response.status_code == 403 and response.json() == {"error": NOT_LOCAL_HOST}
     assert "token" not in response.text

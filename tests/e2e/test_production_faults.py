@@ -102,8 +102,10 @@ def move_to_other_instance(tab: Page, other: Page) -> None:
 
 def sync_lines(shape: ShapeUnderTest, offsets: tuple[int, ...]) -> list[list[str]]:
     """Per instance, the live-sync lines it logged since `offsets`: one per change it sent out."""
-    return [server.lines_since(offset, "live sync: news of user")
-            for server, offset in zip(shape.servers, offsets, strict=True)]
+    return [
+        server.lines_since(offset, "live sync: news of user")
+        for server, offset in zip(shape.servers, offsets, strict=True)
+    ]
 
 
 def devices_on_both_instances(shape_page, email: str) -> tuple[Page, Page]:
@@ -137,8 +139,12 @@ def test_live_sync_and_sign_out_reach_a_device_on_the_other_instance(shape_page,
     expect(row(device, session_id).get_by_test_id("session-name")).to_have_text("Renamed across instances")
     # One instance sent the change: the one holding the first device's socket, not the other's.
     # Its line is written once every delivery returned, just after the device showed it.
-    eventually(lambda: [any(EVERY_TAB_REACHED.search(line) for line in lines)
-                        for lines in sync_lines(production_shape, offsets)].count(True), 1)
+    eventually(
+        lambda: [
+            any(EVERY_TAB_REACHED.search(line) for line in lines) for lines in sync_lines(production_shape, offsets)
+        ].count(True),
+        1,
+    )
     assert socket_instances([first]) != socket_instances([device])
 
     first.get_by_role("link", name="Dashboard").click()  # in the page: the socket stays where it is
@@ -214,7 +220,6 @@ def test_tabs_of_a_killed_instance_reconnect_to_the_survivor_still_signed_in(sha
         expect(row(page, older).get_by_test_id("session-name")).to_have_text("Renamed after the crash")
     finally:
         production_shape.shape.start_instance(victim)
-
 
 
 def test_redis_outage_says_unavailable_changes_nothing_and_heals_without_a_restart(shape_page, production_shape):

@@ -16,17 +16,22 @@ def first_script(app_server) -> str:
     return re.search(r'"(/assets/[^"]+\.js)"', page).group(1)
 
 
-@pytest.mark.parametrize("path", ["/", "/sign-in", "/dashboard", "ASSET", "/ping", "/dev-auth/.well-known/jwks.json",
-                                  "/no-such-page"])
+@pytest.mark.parametrize(
+    "path", ["/", "/sign-in", "/dashboard", "ASSET", "/ping", "/dev-auth/.well-known/jwks.json", "/no-such-page"]
+)
 def test_pages_assets_and_api_carry_the_security_headers(app_server, path: str):
     response = httpx.get(app_server.url + (first_script(app_server) if path == "ASSET" else path))
     policy = response.headers["Content-Security-Policy"]
     for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"):
         assert directive in policy
     connect = re.search(r"connect-src ([^;]+)", policy).group(1).split()
-    assert set(connect) <= {"'self'", app_server.url, app_server.url.replace("http", "ws", 1),
-                            app_server.url.replace("localhost", "127.0.0.1"),
-                            app_server.url.replace("http://localhost", "ws://127.0.0.1")}
+    assert set(connect) <= {
+        "'self'",
+        app_server.url,
+        app_server.url.replace("http", "ws", 1),
+        app_server.url.replace("localhost", "127.0.0.1"),
+        app_server.url.replace("http://localhost", "ws://127.0.0.1"),
+    }
     assert "'unsafe-eval'" not in policy and "script-src 'self' 'sha256-" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

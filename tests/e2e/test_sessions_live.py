@@ -90,4 +90,3 @@ def test_signed_out_device_stops_receiving_the_users_changes(new_page, app_serve
     later = "".join(tap.received[heard_before:]).replace(" ", "")
     assert "Said after sign-out" not in later
     assert '"total":2' not in later
-

@@ -44,15 +44,26 @@ class Call:
 
 def clerk_error(status: int, code: str, message: str) -> Reply:
     """An error answer shaped like Clerk's: `{"errors": [{"code", "message", "long_message"}]}`."""
-    return Reply(status, {"errors": [{"code": code, "message": message, "long_message": message}],
-                          "clerk_trace_id": "trace_fake"})
+    return Reply(
+        status,
+        {"errors": [{"code": code, "message": message, "long_message": message}], "clerk_trace_id": "trace_fake"},
+    )
 
 
-def clerk_user(user_id: str, *, first: str | None, last: str | None, emails: list[str],
-               primary: int = 0, image_url: str | None = None, updated_at: int = 1_700_000_000_000) -> dict[str, Any]:
+def clerk_user(
+    user_id: str,
+    *,
+    first: str | None,
+    last: str | None,
+    emails: list[str],
+    primary: int = 0,
+    image_url: str | None = None,
+    updated_at: int = 1_700_000_000_000,
+) -> dict[str, Any]:
     """A Backend API user object, shaped like Clerk's (`email_addresses` with ids, `updated_at` in ms)."""
-    addresses = [{"id": f"idn_{user_id}_{i}", "object": "email_address", "email_address": e}
-                 for i, e in enumerate(emails)]
+    addresses = [
+        {"id": f"idn_{user_id}_{i}", "object": "email_address", "email_address": e} for i, e in enumerate(emails)
+    ]
     return {
         "id": user_id,
         "object": "user",
@@ -92,8 +103,13 @@ class ClerkBackendServer(LoopbackServer):
         """Give `user_id` a session with `status` (`active`, `revoked`, `ended`...); returns its id."""
         with self._lock:
             session_id = f"sess_{len(self.sessions) + 1:05d}"
-            self.sessions[session_id] = {"object": "session", "id": session_id, "user_id": user_id,
-                                         "client_id": f"client_{session_id}", "status": status}
+            self.sessions[session_id] = {
+                "object": "session",
+                "id": session_id,
+                "user_id": user_id,
+                "client_id": f"client_{session_id}",
+                "status": status,
+            }
         return session_id
 
     def status_of(self, session_id: str) -> str:
@@ -117,7 +133,11 @@ class ClerkBackendServer(LoopbackServer):
         return sum(1 for call in self.calls if call.path == path and method in (None, call.method))
 
     def answer(
-        self, method: str, path: str, headers: Message, body: bytes,
+        self,
+        method: str,
+        path: str,
+        headers: Message,
+        body: bytes,
     ) -> tuple[int, dict[str, str], bytes] | None:
         """Answer with the scripted reply or the route's, after the reply's delay; counts requests in flight."""
         with self._lock:
@@ -174,6 +194,9 @@ class ClerkBackendServer(LoopbackServer):
         if not (limit.isdigit() and 1 <= int(limit) <= MAX_PAGE_SIZE and offset.isdigit()):
             return clerk_error(422, "form_param_value_invalid", "limit must be 1..500, offset at least 0")
         # Clerk lists the newest sessions first.
-        matching = [s for s in reversed(self.sessions.values()) if s["user_id"] == query["user_id"]
-                    and query.get("status", s["status"]) == s["status"]]
-        return Reply(200, matching[int(offset):int(offset) + int(limit)])
+        matching = [
+            s
+            for s in reversed(self.sessions.values())
+            if s["user_id"] == query["user_id"] and query.get("status", s["status"]) == s["status"]
+        ]
+        return Reply(200, matching[int(offset) : int(offset) + int(limit)])

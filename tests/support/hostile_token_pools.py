@@ -96,10 +96,7 @@ def _algorithm_swaps(material: Material) -> tuple[str, ...]:
         for tail in ("", signature)
     ]
     tokens.append(sign_hs256_with_public_pem(header, claims))
-    tokens += [
-        sign_foreign(header | {"alg": alg}, claims)
-        for alg in ("RS384", "RS512", "PS256", "PS512", "ES256")
-    ]
+    tokens += [sign_foreign(header | {"alg": alg}, claims) for alg in ("RS384", "RS512", "PS256", "PS512", "ES256")]
     others: list[object] = ["rs256", "RS256 ", "", None, ["RS256"], 256]
     tokens += [sign_parts(encode_part(header | {"alg": alg}), payload) for alg in others]
     without_alg = {name: value for name, value in header.items() if name != "alg"}
@@ -119,10 +116,7 @@ def _injected_headers(material: Material) -> tuple[str, ...]:
         {"jku": "https://attacker.example/jwks.json", "kid": foreign.kid, "jwk": jwk},
     )
     _, payload, _ = material.parts
-    return tuple(
-        sign_parts(encode_part(material.header | members), payload, foreign)
-        for members in injected
-    )
+    return tuple(sign_parts(encode_part(material.header | members), payload, foreign) for members in injected)
 
 
 def _foreign_signatures(material: Material) -> tuple[str, ...]:
@@ -176,8 +170,7 @@ def _non_rfc8259_json(material: Material) -> tuple[str, ...]:
     header_text, claims_text = json.dumps(header), json.dumps(claims)
     without_exp = {name: value for name, value in claims.items() if name != "exp"}
     payloads: list[str | bytes] = [
-        json_with_members(without_exp, f'"exp": {constant}')
-        for constant in ("NaN", "Infinity", "-Infinity")
+        json_with_members(without_exp, f'"exp": {constant}') for constant in ("NaN", "Infinity", "-Infinity")
     ]
     payloads += [
         json_with_members(claims, '"score": NaN'),
@@ -200,8 +193,6 @@ def _non_rfc8259_json(material: Material) -> tuple[str, ...]:
 
 def _crit_headers(material: Material) -> tuple[str, ...]:
     _, payload, _ = material.parts
-    headers: list[dict[str, Any]] = [
-        {"crit": value} for value in (["exp"], [], "b64", None, {"b64": False}, ["kid"])
-    ]
+    headers: list[dict[str, Any]] = [{"crit": value} for value in (["exp"], [], "b64", None, {"b64": False}, ["kid"])]
     headers.append({"crit": ["b64"], "b64": False})
     return tuple(sign_parts(encode_part(material.header | extra), payload) for extra in headers)

@@ -63,7 +63,11 @@ class JwksServer(LoopbackServer):
         return 200, self.mode.value.encode()
 
     def answer(
-        self, method: str, path: str, headers: Message, body: bytes,
+        self,
+        method: str,
+        path: str,
+        headers: Message,
+        body: bytes,
     ) -> tuple[int, dict[str, str], bytes] | None:
         """Answer every request with the JWKS, or with the misbehaviour `mode` asks for."""
         status, document = self._answer(headers.get("Authorization"))

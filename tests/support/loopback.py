@@ -26,7 +26,11 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def answer(
-        self, method: str, path: str, headers: Message, body: bytes,
+        self,
+        method: str,
+        path: str,
+        headers: Message,
+        body: bytes,
     ) -> tuple[int, dict[str, str], bytes] | None:
         """The status, extra headers and body of an answer; runs in the request's thread.
 

@@ -18,7 +18,13 @@ def admin_connection(database_url: str) -> Any:
         An open psycopg2 connection; the caller closes it.
     """
     url = make_url(database_url)
-    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                                  dbname=url.database, connect_timeout=5)
+    connection = psycopg2.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        connect_timeout=5,
+    )
     connection.autocommit = True
     return connection

@@ -46,8 +46,9 @@ class RawSocket:
         ws_url = self.url.replace("http", "ws", 1).rstrip("/") + f"/_event/?{query}"
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(self.source, 0)))
         try:
-            self.ws = await self.session.ws_connect(ws_url, headers={"Origin": self.url, **self.headers},
-                                                    max_msg_size=0)
+            self.ws = await self.session.ws_connect(
+                ws_url, headers={"Origin": self.url, **self.headers}, max_msg_size=0
+            )
             await self.receive()  # Engine.IO's open packet
         except BaseException:
             await self.close()

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from smnb_app.settings import SettingsError, load_settings
+from smnb_app.config.settings import SettingsError, load_settings
 
 
 def publishable_key(host: str, prefix: str = "pk_test_") -> str:

@@ -131,9 +131,7 @@ def respellings(part: str) -> list[str]:
 @functools.cache
 def original_token() -> str:
     """The valid token every edit starts from: `pem_verifier(FakeClock())` accepts it."""
-    return issuer_for(FakeClock()).issue(
-        sub="user_fuzz", sid="sess_fuzz", name="Fuzz User", email="fuzz@example.com"
-    )
+    return issuer_for(FakeClock()).issue(sub="user_fuzz", sid="sess_fuzz", name="Fuzz User", email="fuzz@example.com")
 
 
 @functools.cache

@@ -67,9 +67,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("non-string", token_edits.non_string, _INVALID),
     Category("random-text", token_edits.random_text, _INVALID),
 )
-REASONS_BY_CATEGORY: dict[str, frozenset[str]] = {
-    category.name: category.reasons for category in CATEGORIES
-}
+REASONS_BY_CATEGORY: dict[str, frozenset[str]] = {category.name: category.reasons for category in CATEGORIES}
 
 
 def mutants(seed: int, count: int) -> Iterator[tuple[str, object]]:

@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from smnb_app.db import ModelSession, User, make_engine, upgrade_to_head
-from smnb_app.services.users import identity_from_claims, upsert_user
+from smnb_app.services.identity.users import identity_from_claims, upsert_user
 
 PG_ENV = "SMNB_TEST_POSTGRES_URL"
 PG_SKIP_REASON = "SMNB_TEST_POSTGRES_URL not set: start PostgreSQL on 127.0.0.1:5432 or set it"
@@ -98,9 +98,7 @@ def app_sqlite(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     """An engine on an empty, migrated database: a SQLite file, then PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "smnb.db"
@@ -109,7 +107,9 @@ def engine(
     else:
         eng = make_engine(request.getfixturevalue("pg_url"), pool_size=25)
         with eng.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE auth_events, revocations, webhook_deliveries, sessions, users RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql(
+                "TRUNCATE auth_events, revocations, webhook_deliveries, sessions, users RESTART IDENTITY CASCADE"
+            )
     yield eng
     eng.dispose()
 
@@ -123,9 +123,7 @@ def db(engine: Engine) -> Iterator[Session]:
 
 def make_user(db: Session, subject: str, **claims: Any) -> int:
     """Sign a user in (creating their Welcome Session) and return their id."""
-    identity = identity_from_claims(
-        issuer=ISSUER, subject=subject, claims=claims or {"name": subject}
-    )
+    identity = identity_from_claims(issuer=ISSUER, subject=subject, claims=claims or {"name": subject})
     return upsert_user(db=db, identity=identity).id
 
 
@@ -133,7 +131,5 @@ def snapshot(engine: Engine) -> tuple[list[Any], list[Any]]:
     """Every row of `users` and `sessions`, in id order, read on a fresh connection."""
     with engine.connect() as conn:
         users = conn.execute(select(User.__table__).order_by(User.__table__.c.id)).all()
-        sessions = conn.execute(
-            select(ModelSession.__table__).order_by(ModelSession.__table__.c.id)
-        ).all()
+        sessions = conn.execute(select(ModelSession.__table__).order_by(ModelSession.__table__.c.id)).all()
     return [tuple(row) for row in users], [tuple(row) for row in sessions]

@@ -12,7 +12,7 @@ import os
 
 import reflex as rx
 
-from smnb_app.gc_pauses import watch_gc_pauses
+from smnb_app.system.gc_pauses import watch_gc_pauses
 
 ROOM = "floorroom"
 # The same measurement as the app's (`bench/load.py` compares the longest pauses).

@@ -153,8 +153,9 @@ class ClerkBackendApi:
         failures = [(session_id, error) for session_id, error in outcomes if error is not None]
         if failures:
             first_id, first = failures[0]
-            raise ClerkApiError(f"revoked {len(session_ids) - len(failures)} of {len(session_ids)} sessions; "
-                                f"{first_id}: {first}")
+            raise ClerkApiError(
+                f"revoked {len(session_ids) - len(failures)} of {len(session_ids)} sessions; {first_id}: {first}"
+            )
         return session_ids
 
     async def delete_user(self, user_id: str) -> None:
@@ -167,8 +168,9 @@ class ClerkBackendApi:
             ClerkApiError: When the key is refused, or the API keeps failing or is too slow.
         """
         async with httpx.AsyncClient() as client:
-            await self._transport.send(client, "DELETE", "/v1/users/{user_id}", ids={"user_id": user_id},
-                                       accept=(200, 404))
+            await self._transport.send(
+                client, "DELETE", "/v1/users/{user_id}", ids={"user_id": user_id}, accept=(200, 404)
+            )
         self.forget_profile(user_id)
 
     async def _active_sessions(self, client: httpx.AsyncClient, user_id: str) -> list[str]:
@@ -177,8 +179,11 @@ class ClerkBackendApi:
         offset = 0
         while True:
             response = await self._transport.send(
-                client, "GET", "/v1/sessions",
-                params={"user_id": user_id, "status": "active", "limit": SESSIONS_PAGE_SIZE, "offset": offset})
+                client,
+                "GET",
+                "/v1/sessions",
+                params={"user_id": user_id, "status": "active", "limit": SESSIONS_PAGE_SIZE, "offset": offset},
+            )
             page = _session_ids(response)
             known = len(found)
             found.update(dict.fromkeys(page))
@@ -190,8 +195,13 @@ class ClerkBackendApi:
             offset += SESSIONS_PAGE_SIZE
 
     async def _revoke(self, client: httpx.AsyncClient, session_id: str) -> None:
-        await self._transport.send(client, "POST", "/v1/sessions/{session_id}/revoke", ids={"session_id": session_id},
-                                   accept=(200, *_NOT_ACTIVE))
+        await self._transport.send(
+            client,
+            "POST",
+            "/v1/sessions/{session_id}/revoke",
+            ids={"session_id": session_id},
+            accept=(200, *_NOT_ACTIVE),
+        )
 
     def forget_profile(self, user_id: str) -> None:
         """Drop a cached profile (a webhook just said it changed).
@@ -225,6 +235,7 @@ def _user_json(response: httpx.Response) -> Mapping[str, Any]:
 def _session_ids(response: httpx.Response) -> list[str]:
     sessions = _json(response, "GET /v1/sessions")
     if not isinstance(sessions, list) or not all(
-            isinstance(s, Mapping) and isinstance(s.get("id"), str) and s["id"] for s in sessions):
+        isinstance(s, Mapping) and isinstance(s.get("id"), str) and s["id"] for s in sessions
+    ):
         raise ClerkApiError("GET /v1/sessions answered without a list of sessions")
     return [session["id"] for session in sessions]

@@ -26,9 +26,7 @@ _NAVIGATE = VarData(
     imports={"react-router": [rx.ImportVar(tag="useNavigate")]},
     hooks={"const smnbNavigate = useNavigate();": None},
 )
-ROUTER_PUSH = rx.Var(
-    "(async (to) => { await window.smnbAuth?.synced?.(); smnbNavigate(to); })", _var_data=_NAVIGATE
-)
+ROUTER_PUSH = rx.Var("(async (to) => { await window.smnbAuth?.synced?.(); smnbNavigate(to); })", _var_data=_NAVIGATE)
 ROUTER_REPLACE = rx.Var(
     "(async (to) => { await window.smnbAuth?.synced?.(); smnbNavigate(to, { replace: true }); })",
     _var_data=_NAVIGATE,

@@ -11,8 +11,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from smnb_app.settings_echo import shown
-from smnb_app.settings_values import http_url, text
+from smnb_app.config.echo import shown
+from smnb_app.config.values import http_url, text
 
 # Clerk's React SDK, pinned: it decides which browser bundles (clerk-js 6 and the UI bundle of
 # @clerk/ui 1) are loaded and how.
@@ -56,7 +56,7 @@ def frontend_api_from_publishable_key(key: str) -> str:
     prefix = next((p for p in _PUBLISHABLE_PREFIXES if key.startswith(p)), None)
     if prefix is None:
         raise ValueError("must start with pk_test_ or pk_live_")
-    encoded = key[len(prefix):]
+    encoded = key[len(prefix) :]
     # binascii.Error, UnicodeDecodeError and base64's refusal of non-ASCII text are all ValueErrors.
     try:
         decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
@@ -143,6 +143,8 @@ def _check_webhook_secret(env: Mapping[str, str], problems: list[str]) -> str | 
     except ValueError:
         valid = False
     if not valid:
-        problems.append("CLERK_WEBHOOK_SIGNING_SECRET: expected the endpoint's signing secret, whsec_ and base64 "
-                        "(Clerk Dashboard > Webhooks > your endpoint > Signing Secret)")
+        problems.append(
+            "CLERK_WEBHOOK_SIGNING_SECRET: expected the endpoint's signing secret, whsec_ and base64 "
+            "(Clerk Dashboard > Webhooks > your endpoint > Signing Secret)"
+        )
     return secret

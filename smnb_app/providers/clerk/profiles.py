@@ -49,8 +49,13 @@ class ClerkProfile:
             name), `email` and `image_url`, for `identity_from_claims`.
         """
         name = None if self.first_name or self.last_name else self.username
-        claims = {"first_name": self.first_name, "last_name": self.last_name, "name": name,
-                  "email": self.email, "image_url": self.image_url}
+        claims = {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "name": name,
+            "email": self.email,
+            "image_url": self.image_url,
+        }
         return {key: value for key, value in claims.items() if value}
 
 

@@ -135,8 +135,7 @@ class ClerkTransport:
     ) -> httpx.Response | tuple[str, float | None]:
         """One request: the accepted response, or a retryable failure with the wait the server asked for."""
         try:
-            response = await client.request(method, url, params=params, headers=self._headers,
-                                            timeout=self._timeout_s)
+            response = await client.request(method, url, params=params, headers=self._headers, timeout=self._timeout_s)
         except httpx.TimeoutException:
             raise ClerkApiError(f"{label} timed out after {self._timeout_s:g} s") from None
         except httpx.TransportError as exc:

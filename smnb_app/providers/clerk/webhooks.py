@@ -104,13 +104,18 @@ def parse_event(delivery_id: str, body: bytes) -> ClerkEvent | str:
             profile = profile_from_user(data)
         except MalformedProfile as exc:
             raise MalformedEvent(f"data.{exc}") from None
-        return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=user_id, profile=profile,
-                          updated_at=profile.updated_at)
+        return ClerkEvent(
+            delivery_id=delivery_id, type=kind, user_id=user_id, profile=profile, updated_at=profile.updated_at
+        )
     if kind == USER_DELETED:
         return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=_clerk_id(data, "id", "user_"))
     if kind in SESSION_END_EVENTS:
-        return ClerkEvent(delivery_id=delivery_id, type=kind, user_id=_clerk_id(data, "user_id", "user_"),
-                          session_id=_clerk_id(data, "id", "sess_"))
+        return ClerkEvent(
+            delivery_id=delivery_id,
+            type=kind,
+            user_id=_clerk_id(data, "user_id", "user_"),
+            session_id=_clerk_id(data, "id", "sess_"),
+        )
     return kind[:64]
 
 
@@ -127,8 +132,7 @@ async def _read_body(request: Request) -> bytes | None:
 
 
 def _answer(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message} if status >= 400 else {"ok": message}, status_code=status,
-                        headers=_NO_STORE)
+    return JSONResponse({"error": message} if status >= 400 else {"ok": message}, status_code=status, headers=_NO_STORE)
 
 
 def clerk_webhook_routes(

@@ -27,7 +27,7 @@ from typing import Any
 
 from smnb_app.providers.dev.issuer import TokenIssuer, new_session_id
 from smnb_app.providers.dev.signing import SigningKey, jwks
-from smnb_app.secure_files import ensure_private_file
+from smnb_app.system.secure_files import ensure_private_file
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # C0 (NUL included), DEL, C1 and lone surrogates: nothing a person types, and SQLite, PostgreSQL
@@ -226,9 +226,12 @@ class DevIdentityProvider:
             The ids of the sessions revoked now.
         """
         with self._store() as store:
-            live = [row[0] for row in store.execute(
-                "SELECT session_id FROM dev_sessions WHERE user_id = ? AND revoked_at IS NULL", (user_id,)
-            )]
+            live = [
+                row[0]
+                for row in store.execute(
+                    "SELECT session_id FROM dev_sessions WHERE user_id = ? AND revoked_at IS NULL", (user_id,)
+                )
+            ]
             store.execute(
                 "UPDATE dev_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 (self._clock(), user_id),

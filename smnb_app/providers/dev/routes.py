@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from smnb_app.config.values import IPNetwork
 from smnb_app.net.client_address import (
     FORWARDING_HEADERS,
     client_address,
@@ -35,7 +36,6 @@ from smnb_app.net.client_address import (
 )
 from smnb_app.net.token_bucket import Bucket, take
 from smnb_app.providers.dev.provider import DevAuthError, DevIdentityProvider
-from smnb_app.settings_values import IPNetwork
 
 logger = logging.getLogger(__name__)
 
@@ -213,8 +213,9 @@ def dev_auth_routes(provider: DevIdentityProvider, *, prefix: str, policy: DevRo
         return JSONResponse(provider.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
     async def sign_in(body: dict[str, Any]) -> Response:
-        issued = await run_in_threadpool(provider.sign_in, email=_text(body, "email"), name=_text(body, "name"),
-                                         azp=azp)
+        issued = await run_in_threadpool(
+            provider.sign_in, email=_text(body, "email"), name=_text(body, "name"), azp=azp
+        )
         return JSONResponse(
             {
                 "session_id": issued.session_id,

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from smnb_app.secure_files import create_private_file, read_private_file
+from smnb_app.system.secure_files import create_private_file, read_private_file
 
 
 def b64url(data: bytes) -> str:
@@ -60,7 +60,7 @@ class SigningKey:
 
     @classmethod
     def load_or_create(cls, path: str | os.PathLike[str], *, name: str = "the signing key") -> SigningKey:
-        """Load the key at `path`, or create it there when missing (see `smnb_app.secure_files`).
+        """Load the key at `path`, or create it there when missing (see `smnb_app.system.secure_files`).
 
         Creation is atomic: concurrent processes end up sharing one key.
 

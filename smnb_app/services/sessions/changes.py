@@ -33,8 +33,12 @@ def _change_of(column: str, *, editable_only: bool) -> Update:
     ]
     if editable_only:
         conditions.append(_SESSIONS.c.status != "archived")
-    return (update(_SESSIONS).where(*conditions).values({column: bindparam("b_value"), "updated_at": _TOUCHED})
-            .returning(*_SESSIONS.c))
+    return (
+        update(_SESSIONS)
+        .where(*conditions)
+        .values({column: bindparam("b_value"), "updated_at": _TOUCHED})
+        .returning(*_SESSIONS.c)
+    )
 
 
 _CHANGES = {
@@ -44,7 +48,13 @@ _CHANGES = {
 
 
 def change_column(
-    db: Session, *, user_id: int, session_id: Any, column: str, value: str, now_ms: int | None,
+    db: Session,
+    *,
+    user_id: int,
+    session_id: Any,
+    column: str,
+    value: str,
+    now_ms: int | None,
     refuse: Callable[[ModelSession], None] | None = None,
 ) -> SessionView:
     """Set a session's name or status inside the caller's transaction.
@@ -65,8 +75,12 @@ def change_column(
         SessionNotFound: If the session is missing or someone else's.
     """
     # Named apart from the columns: SQLAlchemy keeps a column's own name for its SET value.
-    params = {"b_session_id": require_session_id(session_id), "b_user_id": user_id, "b_value": value,
-              "b_now_ms": epoch_ms(now_ms)}
+    params = {
+        "b_session_id": require_session_id(session_id),
+        "b_user_id": user_id,
+        "b_value": value,
+        "b_now_ms": epoch_ms(now_ms),
+    }
     changed = db.exec(_CHANGES[column], params=params).mappings().first()
     if changed is not None:
         return view_from_columns(changed)

@@ -48,8 +48,13 @@ def _refuse_archived(row: ModelSession) -> None:
 
 
 def create_session(
-    *, db: Session, user_id: int, name: str | None = None,
-    settings: Mapping[str, Any] | None = None, now_ms: int | None = None, max_sessions: int | None = None,
+    *,
+    db: Session,
+    user_id: int,
+    name: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    now_ms: int | None = None,
+    max_sessions: int | None = None,
 ) -> SessionView:
     """Create an active session for the user.
 
@@ -74,17 +79,19 @@ def create_session(
     with db.begin():
         _check_room(db, user_id, max_sessions)
         row = ModelSession(
-            user_id=user_id, name=clean_name, status="active", settings=merged,
-            created_at=now, updated_at=now,
+            user_id=user_id,
+            name=clean_name,
+            status="active",
+            settings=merged,
+            created_at=now,
+            updated_at=now,
         )
         db.add(row)
         db.flush()
         return session_view(row)
 
 
-def rename_session(
-    *, db: Session, user_id: int, session_id: int, name: str, now_ms: int | None = None
-) -> SessionView:
+def rename_session(*, db: Session, user_id: int, session_id: int, name: str, now_ms: int | None = None) -> SessionView:
     """Rename a session that is not archived.
 
     Args:
@@ -104,12 +111,23 @@ def rename_session(
     """
     clean_name = validate_name(name)
     with db.begin():
-        return change_column(db, user_id=user_id, session_id=session_id, column="name", value=clean_name,
-                             now_ms=now_ms, refuse=_refuse_archived)
+        return change_column(
+            db,
+            user_id=user_id,
+            session_id=session_id,
+            column="name",
+            value=clean_name,
+            now_ms=now_ms,
+            refuse=_refuse_archived,
+        )
 
 
 def update_settings(
-    *, db: Session, user_id: int, session_id: int, changes: Mapping[str, Any],
+    *,
+    db: Session,
+    user_id: int,
+    session_id: int,
+    changes: Mapping[str, Any],
     now_ms: int | None = None,
 ) -> SessionView:
     """Change some settings of a session that is not archived.
@@ -148,9 +166,7 @@ def update_settings(
         return session_view(row)
 
 
-def set_status(
-    *, db: Session, user_id: int, session_id: int, status: str, now_ms: int | None = None
-) -> SessionView:
+def set_status(*, db: Session, user_id: int, session_id: int, status: str, now_ms: int | None = None) -> SessionView:
     """Set a session's status; the one change an archived session accepts.
 
     Args:
@@ -169,8 +185,9 @@ def set_status(
     """
     new_status = validate_status(status)
     with db.begin():
-        return change_column(db, user_id=user_id, session_id=session_id, column="status", value=new_status,
-                             now_ms=now_ms)
+        return change_column(
+            db, user_id=user_id, session_id=session_id, column="status", value=new_status, now_ms=now_ms
+        )
 
 
 def duplicate_session(
@@ -197,8 +214,12 @@ def duplicate_session(
         source = owned_session(db, user_id, session_id)
         _check_room(db, user_id, max_sessions)
         row = ModelSession(
-            user_id=user_id, name=copy_name(source.name), status="paused",
-            settings=stored_settings(source.settings), created_at=now, updated_at=now,
+            user_id=user_id,
+            name=copy_name(source.name),
+            status="paused",
+            settings=stored_settings(source.settings),
+            created_at=now,
+            updated_at=now,
         )
         db.add(row)
         db.flush()

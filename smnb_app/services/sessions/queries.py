@@ -46,8 +46,11 @@ def _listing(*, by_status: bool, after_cursor: bool) -> Select:
 
 
 # A page of the list is read on every load, filter change and follow-up: each shape built once.
-_LISTINGS = {(by_status, after_cursor): _listing(by_status=by_status, after_cursor=after_cursor)
-             for by_status in (False, True) for after_cursor in (False, True)}
+_LISTINGS = {
+    (by_status, after_cursor): _listing(by_status=by_status, after_cursor=after_cursor)
+    for by_status in (False, True)
+    for after_cursor in (False, True)
+}
 
 
 def validate_status(status: Any) -> str:
@@ -85,9 +88,7 @@ def require_session_id(session_id: Any) -> int:
     return session_id
 
 
-def owned_session(
-    db: Session, user_id: int, session_id: Any, *, lock: bool = False
-) -> ModelSession:
+def owned_session(db: Session, user_id: int, session_id: Any, *, lock: bool = False) -> ModelSession:
     """Load one of the user's sessions inside the caller's transaction.
 
     Args:
@@ -103,9 +104,7 @@ def owned_session(
         SessionNotFound: If it is missing, someone else's, or the id is malformed.
     """
     require_session_id(session_id)
-    stmt = select(ModelSession).where(
-        ModelSession.id == session_id, ModelSession.user_id == user_id
-    )
+    stmt = select(ModelSession).where(ModelSession.id == session_id, ModelSession.user_id == user_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     row = db.exec(stmt).first()
@@ -115,7 +114,11 @@ def owned_session(
 
 
 def list_sessions(
-    *, db: Session, user_id: int, status: str | None = None, cursor: str | None = None,
+    *,
+    db: Session,
+    user_id: int,
+    status: str | None = None,
+    cursor: str | None = None,
     limit: int = 20,
 ) -> SessionPage:
     """List a user's sessions newest first (created_at desc, id desc), one page at a time.

@@ -138,6 +138,4 @@ def check_control_mode(mode: str, changed_keys: set[str]) -> None:
         return
     if mode == "hands-free":
         raise SessionRuleError(f"Hands-free mode does not allow changing {', '.join(forbidden)}")
-    raise SessionRuleError(
-        f"Balanced mode only allows changing model and temperature, not {', '.join(forbidden)}"
-    )
+    raise SessionRuleError(f"Balanced mode only allows changing model and temperature, not {', '.join(forbidden)}")
