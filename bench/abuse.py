@@ -1,6 +1,6 @@
 """One hostile address against ten honest tabs: does the app stay usable, and does it stay small?
 
-Run with `.venv/bin/python bench/abuse.py` (`--sockets N`, `--seconds S`, `--renames R`). It
+Run with `.venv/bin/python -m bench.abuse` (`--sockets N`, `--seconds S`, `--renames R`). It
 serves the app in production mode (one worker, SQLite, the dev provider, the default budgets)
 in a temporary directory. Ten honest tabs, each a different user on /sessions, connect from
 127.0.0.2 and rename a session twice a second, one rename at a time; their round trips are
@@ -41,14 +41,12 @@ from typing import Any
 import aiohttp
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.floor import start_floor  # noqa: E402
-from bench.load_actions import DEV_SIGN_IN, SESSIONS, open_signed_in  # noqa: E402
-from bench.load_client import ROOT_STATE, LoadTab, set_up, state_name  # noqa: E402
-from bench.procstat import group_usage  # noqa: E402
-from tests.e2e.app_server import AppServer, start_app  # noqa: E402
-from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame  # noqa: E402
+from bench.floor import start_floor
+from bench.load_actions import DEV_SIGN_IN, SESSIONS, open_signed_in
+from bench.load_client import ROOT_STATE, LoadTab, set_up, state_name
+from bench.procstat import group_usage
+from tests.harness.app_server import AppServer, start_app
+from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
 
 HONEST, ATTACKER = "127.0.0.2", "127.0.0.3"
 HONEST_TABS = 10
@@ -71,7 +69,7 @@ SERVER_CPUS = set(_CPUS[:-1]) if len(_CPUS) > 1 else set()
 
 def arguments() -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.abuse", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--sockets", type=int, default=1000, help="sockets the attacker tries to open (1000)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the attack lasts at least (10)")
     parser.add_argument("--renames", type=int, default=40, help="renames per honest tab and phase (40)")
@@ -135,7 +133,7 @@ async def attacker_socket(url: str, frames: Callable[[int], str], attack: Attack
         try:
             await tab.open()
             answer = await tab.connect({"event": {"name": HYDRATE, "payload": {}, "router_data": {"pathname": "/"}}})
-        except (aiohttp.ClientError, ConnectionError, TimeoutError, asyncio.TimeoutError):
+        except (aiohttp.ClientError, ConnectionError, TimeoutError):
             answer = ""
         if not answer.startswith(f"40{NAMESPACE}"):
             attack.sockets_refused += 1
@@ -173,7 +171,7 @@ async def _count_answers(tab: RawSocket, attack: Attack, held: list[bool]) -> No
     while not attack.stop.is_set():
         try:
             frame = await tab.receive(timeout_s=1.0)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             continue
         except (ConnectionError, aiohttp.ClientError):
             frame = None
@@ -366,7 +364,7 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = 2 * args.sockets + 1024
     if hard != resource.RLIM_INFINITY and hard < needed:
-        sys.exit(f"bench/abuse.py: {args.sockets} sockets need {needed} open files; the hard limit is {hard}")
+        sys.exit(f"bench.abuse: {args.sockets} sockets need {needed} open files; the hard limit is {hard}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
     if SERVER_CPUS:
         os.sched_setaffinity(0, SERVER_CPUS)  # the servers started below inherit it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.app_server import AppServer, free_port, prod_env, serve_reflex
+from tests.harness.app_server import AppServer, free_port, prod_env, serve_reflex
 
 FLOOR_APP_DIR = Path(__file__).resolve().parent / "floor_app"
 

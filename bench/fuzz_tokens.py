@@ -1,6 +1,6 @@
 """Fuzz `TokenVerifier` with mutants of a valid session token: none may pass, none may crash.
 
-Run with `.venv/bin/python bench/fuzz_tokens.py [--count N] [--seed S]` (defaults: 100,000
+Run with `.venv/bin/python -m bench.fuzz_tokens [--count N] [--seed S]` (defaults: 100,000
 mutants, seed 0). The mutants come from `tests.support.token_mutants` (bit flips, non-canonical
 base64url, swapped algorithms, foreign keys, injected header members, truncation, extra
 segments, white space, odd characters, duplicate member names, NaN, `crit`, non-strings) and go
@@ -14,14 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.support.auth import pem_verifier  # noqa: E402
-from tests.support.clock import FakeClock  # noqa: E402
-from tests.support.token_forging import original_token  # noqa: E402
-from tests.support.token_mutants import (  # noqa: E402
+from tests.support.auth import pem_verifier
+from tests.support.clock import FakeClock
+from tests.support.token_forging import original_token
+from tests.support.token_mutants import (
     ACCEPTED,
     CRASH_PREFIX,
     format_tally,
@@ -36,7 +33,7 @@ def main() -> int:
     Returns:
         The exit status: 0 when every mutant was refused with `TokenVerificationError`.
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.fuzz_tokens", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="how many mutants")
     parser.add_argument("--seed", type=int, default=0, help="seeds the mutations")
     arguments = parser.parse_args()

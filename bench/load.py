@@ -1,6 +1,6 @@
 """What one worker holds: N signed-in tabs on /sessions, and how fast it answers 50 busy ones.
 
-Run with `.venv/bin/python bench/load.py --tabs 1000` (Reflex's memory state manager; add
+Run with `.venv/bin/python -m bench.load --tabs 1000` (Reflex's memory state manager; add
 `--state disk` for its disk one, `--redis` for Redis, `--workers W` for W server workers,
 `--postgres URL` for a fresh database on that PostgreSQL server). It serves the app in
 production mode in a temporary directory (SQLite unless `--postgres`, the dev identity provider)
@@ -35,24 +35,23 @@ import os
 import resource
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.budgets import raised_budgets  # noqa: E402
-from bench.floor import start_floor  # noqa: E402
-from bench.load_database import fresh_database  # noqa: E402
-from bench.load_runs import AppUnderLoad, Report, app_run, floor_run  # noqa: E402
-from tests.e2e.app_server import AppServer, start_app  # noqa: E402
+from bench.budgets import raised_budgets
+from bench.floor import start_floor
+from bench.load_database import fresh_database
+from bench.load_runs import AppUnderLoad, Report, app_run, floor_run
+from tests.harness.app_server import AppServer, start_app
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def arguments() -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--tabs", type=int, default=1000, help="signed-in tabs to open (default 1000)")
     parser.add_argument("--redis", action="store_true", help="keep state in Redis (REFLEX_REDIS_URL or local)")
     parser.add_argument(
@@ -91,7 +90,7 @@ def shape_environment(args: argparse.Namespace) -> None:
     needed = args.tabs + 1024
     if hard != resource.RLIM_INFINITY and hard < needed:
         sys.exit(
-            f"bench/load.py: {args.tabs} tabs need {needed} open files; the hard limit is {hard}"
+            f"bench.load: {args.tabs} tabs need {needed} open files; the hard limit is {hard}"
             " (raise it with `ulimit -Hn`)"
         )
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
@@ -122,7 +121,7 @@ def main() -> None:
     print(last_line(app, floor))
 
 
-def load(server: AppServer, run: Callable[..., Awaitable[Report]], options: dict[str, int]) -> Report:
+def load(server: AppServer, run: Callable[..., Coroutine[Any, Any, Report]], options: dict[str, int]) -> Report:
     """One run against a started server, which is stopped afterwards."""
     try:
         return asyncio.run(run(AppUnderLoad(server), **options))

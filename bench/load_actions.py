@@ -68,14 +68,14 @@ async def busy_user(tab: LoadTab, rounds: int, samples: dict[str, list[float]]) 
         seconds = await tab.call(
             f"{SESSIONS}.set_filter",
             {"status_filter": wanted},
-            lambda t: t.var(SESSIONS, "status_filter") == wanted and t.var(SESSIONS, "loading") is False,
+            lambda t, wanted=wanted: t.var(SESSIONS, "status_filter") == wanted and t.var(SESSIONS, "loading") is False,
         )
         samples["filter"].append(seconds * 1000)
         name = f"Renamed {uuid.uuid4().hex[:8]}"
         seconds = await tab.call(
             f"{SESSIONS}.save_rename",
             {"form_data": {"name": name}},
-            lambda t: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()),
+            lambda t, name=name: any(row["name"] == name for row in t.var(SESSIONS, "sessions") or ()),
         )
         samples["rename"].append(seconds * 1000)
 

@@ -21,7 +21,7 @@ import socketio
 ROOT_STATE = "reflex___state____state"
 VAR_SUFFIX = "_rx_state_"
 NAMESPACE = "/_event"
-ANSWER_TIMEOUT_S = 60.0
+ANSWER_TIMEOUT_S = 60
 
 StatePredicate = Callable[["LoadTab"], bool]
 

@@ -17,7 +17,7 @@ import httpx
 from bench.load_actions import act, dev_token, open_signed_in
 from bench.load_client import LoadTab, set_up, state_name
 from bench.procstat import Usage, group_usage
-from tests.e2e.app_server import AppServer
+from tests.harness.app_server import AppServer
 
 GATE = state_name("floor_app.floor_app", "gate")
 SETUP_CONCURRENCY = 100
@@ -180,7 +180,9 @@ async def ticks(tab: LoadTab, count: int) -> list[float]:
     samples = []
     for _ in range(count):
         wanted = (tab.var(GATE, "ticks") or 0) + 1
-        samples.append(await tab.call(f"{GATE}.tick", {}, lambda t: t.var(GATE, "ticks") == wanted) * 1000)
+        samples.append(
+            await tab.call(f"{GATE}.tick", {}, lambda t, wanted=wanted: t.var(GATE, "ticks") == wanted) * 1000
+        )
     return samples
 
 

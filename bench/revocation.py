@@ -1,6 +1,6 @@
 """How fast Clerk's webhooks reach open tabs: a revoked session, a deleted user, an updated profile.
 
-Run with `.venv/bin/python bench/revocation.py` (starts the app in Clerk mode in a temporary
+Run with `.venv/bin/python -m bench.revocation` (starts the app in Clerk mode in a temporary
 directory with Clerk's browser SDK and APIs faked, like the browser tests; set REFLEX_REDIS_URL
 for several workers). For ROUNDS rounds it signs a new user in on two devices and POSTs a signed
 `session.revoked` for one of them, then signs another user in on TABS tabs and POSTs a signed
@@ -16,7 +16,6 @@ work. The last line holds the p50 and max of each, e.g.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -25,30 +24,28 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.budgets import raised_budgets  # noqa: E402
-from smnb_app.providers.dev.issuer import TokenIssuer  # noqa: E402
-from tests.e2e.app_server import (  # noqa: E402
+from bench.budgets import raised_budgets
+from smnb_app.providers.dev.issuer import TokenIssuer
+from tests.harness.app_server import (
     CHROMIUM_FLAGS,
     AppServer,
     chromium_path,
     free_port,
     start_app,
 )
-from tests.e2e.clerk_fapi import FRONTEND_API, ISSUER, FakeFrontendApi, user_id_for  # noqa: E402
-from tests.e2e.helpers import db_rows, user_id  # noqa: E402
-from tests.e2e.session_pages import (  # noqa: E402
+from tests.harness.clerk_fapi import FRONTEND_API, ISSUER, FakeFrontendApi, user_id_for
+from tests.harness.helpers import db_rows, user_id
+from tests.harness.session_pages import (
     TIMING_SCRIPT,
     appeared_at,
     text_seen_at,
     watch_appearance,
     watch_text,
 )
-from tests.support.auth import signing_key  # noqa: E402
-from tests.support.clerk_backend import ClerkBackendServer  # noqa: E402
-from tests.support.settings import publishable_key  # noqa: E402
-from tests.support.svix_signing import (  # noqa: E402
+from tests.support.auth import signing_key
+from tests.support.clerk_backend import ClerkBackendServer
+from tests.support.settings import publishable_key
+from tests.support.svix_signing import (
     SECRET,
     clerk_session_event,
     clerk_user_deleted,

@@ -1,6 +1,6 @@
 """How long a dev sign-in takes, from the click on "Sign in" to the protected content, in the page.
 
-Run with `.venv/bin/python bench/signin.py` (starts the app in production mode in a temporary
+Run with `.venv/bin/python -m bench.signin` (starts the app in production mode in a temporary
 directory, like the browser tests, and bare Reflex beside it; set REFLEX_REDIS_URL for Redis and
 several workers). In each of RUNS fresh browser contexts it opens /sign-in?next=/dashboard,
 fills the dev form and clicks, and reads in-page clocks (`performance.timeOrigin + now()`):
@@ -22,24 +22,21 @@ floor_p50_ms=..`.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Browser, expect, sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.budgets import raised_budgets  # noqa: E402
-from bench.floor import start_floor  # noqa: E402
-from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
-from tests.e2e.helpers import unique_email  # noqa: E402
+from bench.budgets import raised_budgets
+from bench.floor import start_floor
+from tests.harness.app_server import CHROMIUM_FLAGS, chromium_path, start_app
+from tests.harness.helpers import unique_email
 
 RUNS = 20
 STAGES = ("click", "provider", "to_server", "server", "redirect", "render")
 # In-page clocks: the click, the provider's answers, the token's frame, the server's next frame,
 # the navigation, and the protected content's appearance.
-CLOCKS_SCRIPT = """
+CLOCKS_SCRIPT = r"""
 const now = () => performance.timeOrigin + performance.now();
 window.__t = {};
 document.addEventListener('click', () => { window.__t.click ??= now(); }, true);

@@ -1,7 +1,7 @@
 """How fast a change in one tab reaches the user's other tabs (live sync of /sessions).
 
-Run with `.venv/bin/python bench/sync.py` (starts the app in production mode in a temporary
-directory, like the browser tests) or `.venv/bin/python bench/sync.py http://localhost:8000`
+Run with `.venv/bin/python -m bench.sync` (starts the app in production mode in a temporary
+directory, like the browser tests) or `.venv/bin/python -m bench.sync http://localhost:8000`
 (an app already running with the dev identity provider). For N = 2 and N = 10 it opens N tabs
 of one user in one browser, renames a session in the first tab REPS times, and measures in each
 other tab when the new name appeared. Both ends are read from in-page clocks
@@ -30,13 +30,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.budgets import raised_budgets  # noqa: E402
-from bench.floor import start_floor  # noqa: E402
-from tests.e2e.app_server import CHROMIUM_FLAGS, chromium_path, start_app  # noqa: E402
-from tests.e2e.helpers import unique_email  # noqa: E402
-from tests.e2e.session_pages import (  # noqa: E402
+from bench.budgets import raised_budgets
+from bench.floor import start_floor
+from tests.harness.app_server import CHROMIUM_FLAGS, chromium_path, start_app
+from tests.harness.helpers import unique_email
+from tests.harness.session_pages import (
     TIMING_SCRIPT,
     acted_at,
     open_sessions,
@@ -90,7 +88,9 @@ def open_floor_tabs(browser: Browser, url: str, count: int) -> list[Page]:
 
 def app_rename(first: Page) -> Callable[[str], None]:
     """Renames the first session listed in `first`."""
-    session_id = int(first.get_by_test_id("session-row").first.get_attribute("data-session-id"))
+    listed = first.get_by_test_id("session-row").first.get_attribute("data-session-id")
+    assert listed is not None, "the first session row names no session"
+    session_id = int(listed)
     return lambda name: rename(first, session_id, name)
 
 

@@ -55,9 +55,10 @@ class Instance:
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Send `sig` to the whole instance (the Reflex runner and its server workers)."""
-        if self.alive():
-            os.killpg(self.process.pid, sig)
-            self.process.wait(timeout=30)
+        process = self.process
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=30)
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""SMNB authentication rebuilt in Reflex: server-verified Clerk sessions, SQLModel users and model sessions."""

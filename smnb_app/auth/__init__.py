@@ -1,4 +1,4 @@
-"""Auth core: verifies Clerk-shaped session tokens and issues them for the dev identity provider.
+"""Auth core: verifies Clerk-shaped session tokens (the dev provider's issuer signs its own, in `providers/dev`).
 
 Imports neither Reflex nor SQLModel, so it can be used and tested on its own.
 """

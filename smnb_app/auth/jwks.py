@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from weakref import WeakKeyDictionary
 
 import httpx
@@ -86,11 +86,15 @@ class JwksKeySource:
             async with lock:
                 # Another caller may have fetched while this one waited for the lock.
                 if self._needs_fetch(kid, self._clock()):
-                    await self._fetch()
+                    await self._fetch(self._http)
         return self._select(kid, self._clock())
 
     def get_sync(self, kid: str | None) -> RSAPublicKey:
-        """Like `get`, for callers without an event loop; blocks while fetching.
+        """Like `get`, for synchronous callers; blocks while fetching.
+
+        The fetch is `get`'s own, run on an event loop of its own in a thread of its own (the
+        caller's thread may be running a loop already), with a short-lived client: an injected
+        one belongs to the caller's loop.
 
         Raises:
             TokenVerificationError: `jwk-kid-mismatch` or `jwk-remote-failed-to-load`.
@@ -100,7 +104,8 @@ class JwksKeySource:
         if self._needs_fetch(kid, self._clock()):
             with self._sync_lock:
                 if self._needs_fetch(kid, self._clock()):
-                    self._fetch_sync()
+                    with ThreadPoolExecutor(max_workers=1) as thread:
+                        thread.submit(asyncio.run, self._fetch(None)).result()
         return self._select(kid, self._clock())
 
     def _loop_lock(self) -> asyncio.Lock:
@@ -129,9 +134,9 @@ class JwksKeySource:
             raise TokenVerificationError(Reason.JWK_REMOTE_FAILED_TO_LOAD)
         raise TokenVerificationError(Reason.JWK_KID_MISMATCH)
 
-    async def _fetch(self) -> None:
-        if self._http is not None:
-            await self._fetch_with(self._http)
+    async def _fetch(self, http: httpx.AsyncClient | None) -> None:
+        if http is not None:
+            await self._fetch_with(http)
             return
         async with httpx.AsyncClient(timeout=self._timeout) as client:
             await self._fetch_with(client)
@@ -149,21 +154,6 @@ class JwksKeySource:
                 return
             if pause is not None:
                 await asyncio.sleep(pause)
-        self._failed(failure)
-
-    def _fetch_sync(self) -> None:
-        failure: Exception | None = None
-        with httpx.Client(timeout=self._timeout) as client:
-            for pause in self._pauses:
-                try:
-                    keys = _read(client.get(self._url, headers=self._headers))
-                except (httpx.HTTPError, JwksDocumentError) as exc:
-                    failure = exc
-                else:
-                    self._succeeded(keys)
-                    return
-                if pause is not None:
-                    time.sleep(pause)
         self._failed(failure)
 
     def _succeeded(self, keys: dict[str, RSAPublicKey]) -> None:

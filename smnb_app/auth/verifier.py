@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -22,6 +24,14 @@ from smnb_app.auth.keys import PemKeySource
 
 _PADDING = PKCS1v15()
 _SHA256 = SHA256()
+
+
+@dataclass(frozen=True)
+class _KeyNeeded:
+    """The checks of a token that remain once the key `kid` is fetched (`then`, with the key)."""
+
+    kid: str | None
+    then: Callable[[RSAPublicKey], SessionClaims]
 
 
 class TokenVerifier:
@@ -81,13 +91,10 @@ class TokenVerifier:
         Raises:
             TokenVerificationError: With the reason of the first failed check.
         """
-        digest = _digest(token)
-        claims = self._recheck(digest)
-        if claims is not None:
-            return claims
-        parsed = parse_token(token)
-        key = self._keys.cached(parsed.kid) or await self._keys.get(parsed.kid)
-        return self._finish(digest, parsed, key)
+        outcome = self._check(token)
+        if isinstance(outcome, _KeyNeeded):
+            return outcome.then(await self._keys.get(outcome.kid))
+        return outcome
 
     def verify_sync(self, token: str) -> SessionClaims:
         """Verify a session token from synchronous code; blocks while the JWKS is fetched.
@@ -101,13 +108,10 @@ class TokenVerifier:
         Raises:
             TokenVerificationError: With the reason of the first failed check.
         """
-        digest = _digest(token)
-        claims = self._recheck(digest)
-        if claims is not None:
-            return claims
-        parsed = parse_token(token)
-        key = self._keys.cached(parsed.kid) or self._keys.get_sync(parsed.kid)
-        return self._finish(digest, parsed, key)
+        outcome = self._check(token)
+        if isinstance(outcome, _KeyNeeded):
+            return outcome.then(self._keys.get_sync(outcome.kid))
+        return outcome
 
     async def aclose(self) -> None:
         """Release resources; there are none to release today.
@@ -116,6 +120,18 @@ class TokenVerifier:
         injected client stays the caller's), so one instance may serve several event loops.
         This exists so that callers may treat the verifier as an async resource regardless.
         """
+
+    def _check(self, token: str) -> SessionClaims | _KeyNeeded:
+        """Every check of `token` that needs no I/O; the rest waits for a key not yet cached."""
+        digest = _digest(token)
+        claims = self._recheck(digest)
+        if claims is not None:
+            return claims
+        parsed = parse_token(token)
+        key = self._keys.cached(parsed.kid)
+        if key is None:
+            return _KeyNeeded(parsed.kid, partial(self._finish, digest, parsed))
+        return self._finish(digest, parsed, key)
 
     def _recheck(self, digest: bytes) -> SessionClaims | None:
         claims = self._verified.get(digest)

@@ -1,14 +1,21 @@
-"""Configuration: every setting of the app, read from the environment and validated once."""
+"""Configuration: every setting of the app, read from the environment and validated once.
+
+`smnb_app.config` is the only package that reads the environment. What differs between identity
+providers is looked up in `smnb_app.config.providers.PROVIDERS`, never decided by comparing names.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from smnb_app.config.clerk import DEFAULT_CLERK_API_URL
+from smnb_app.config.deployment import LOCAL, deployment, link_secret
 from smnb_app.config.echo import shown
-from smnb_app.config.limits import LIMITS
+from smnb_app.config.limits import LIMITS, NUMBERS
 from smnb_app.config.locations import (
     DEFAULT_BACKEND_URL,
     DEFAULT_DATABASE_URL,
@@ -18,19 +25,11 @@ from smnb_app.config.locations import (
     dev_key_path,
     redis_url,
 )
+from smnb_app.config.providers import DEFAULT_PROVIDER, PROVIDERS, auth_provider_from_env
 from smnb_app.config.values import IPNetwork, flag, networks, number, origins, text
-from smnb_app.providers.clerk.config import (
-    DEFAULT_CLERK_API_URL,
-    ClerkValues,
-    check_clerk,
-    frontend_api_from_publishable_key,
-)
 
-DEV_ISSUER_PATH = "/dev-auth"
-PROVIDERS = ("dev", "clerk")
 # Reflex's environment modes in which the app faces real users (preview serves a built frontend).
 PRODUCTION_MODES = ("prod", "preview")
-DEPLOYMENTS = ("local", "production")
 
 
 class SettingsError(ValueError):
@@ -46,9 +45,9 @@ class Settings:
     """The validated configuration of one process."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    auth_provider: str = "dev"
+    auth_provider: str = DEFAULT_PROVIDER
     production: bool = False
-    deployment: str = "local"
+    deployment: str = LOCAL
     backend_url: str = DEFAULT_BACKEND_URL
     clerk_publishable_key: str | None = None
     clerk_jwt_issuer: str | None = None
@@ -83,58 +82,21 @@ class Settings:
     @property
     def issuer(self) -> str:
         """The expected `iss` of session tokens for the active provider."""
-        if self.auth_provider == "dev":
-            return self.backend_url.rstrip("/") + DEV_ISSUER_PATH
-        if self.clerk_jwt_issuer:
-            return self.clerk_jwt_issuer.rstrip("/")
-        return "https://" + frontend_api_from_publishable_key(self.clerk_publishable_key or "")
+        return PROVIDERS[self.auth_provider].issuer(self)
 
     @property
     def jwks_url(self) -> str | None:
         """Where the verifier fetches keys, or None when a PEM key makes it networkless."""
-        if self.auth_provider == "clerk" and self.clerk_jwt_key:
-            return None
-        if self.auth_provider == "clerk" and self.clerk_secret_key:
-            return self.clerk_api_url.rstrip("/") + "/v1/jwks"
-        return self.issuer + "/.well-known/jwks.json"
+        return PROVIDERS[self.auth_provider].jwks_url(self)
+
+    @property
+    def token_lifetime_s(self) -> int:
+        """How long the active provider's session tokens live."""
+        return PROVIDERS[self.auth_provider].token_lifetime_s(self)
 
 
-def _deployment(env: Mapping[str, str], problems: list[str]) -> str:
-    """`SMNB_DEPLOYMENT`: a production deployment must have what several instances share."""
-    deployment = text(env, "SMNB_DEPLOYMENT").lower() or "local"
-    if deployment not in DEPLOYMENTS:
-        problems.append(f"SMNB_DEPLOYMENT: expected local or production, got {shown(env['SMNB_DEPLOYMENT'])}")
-        return "local"
-    if deployment == "production":
-        if text(env, "REFLEX_ENV_MODE").lower() != "prod":
-            problems.append("REFLEX_ENV_MODE: a production deployment runs `reflex run --env prod`")
-        if not text(env, "DATABASE_URL").startswith(("postgresql", "postgres://")):
-            problems.append("DATABASE_URL: a production deployment needs PostgreSQL (postgresql://user@host:5432/db)")
-        if not text(env, "REFLEX_REDIS_URL"):
-            problems.append("REFLEX_REDIS_URL: a production deployment needs Redis (the instances share state in it)")
-        if not text(env, "SMNB_LINK_SECRET"):
-            problems.append("SMNB_LINK_SECRET: a production deployment needs one secret, the same on every instance")
-    return deployment
-
-
-def auth_provider_from_env(env: Mapping[str, str]) -> str:
-    """The provider the environment asks for, not yet validated.
-
-    Args:
-        env: The environment.
-
-    Returns:
-        `SMNB_AUTH_PROVIDER` lower-cased, else `clerk` when a publishable key is set, else `dev`.
-    """
-    default = "clerk" if text(env, "CLERK_PUBLISHABLE_KEY") else "dev"
-    return text(env, "SMNB_AUTH_PROVIDER").lower() or default
-
-
-def _provider(env: Mapping[str, str], problems: list[str]) -> str:
-    provider = auth_provider_from_env(env)
-    if provider not in PROVIDERS:
-        problems.append(f"SMNB_AUTH_PROVIDER: expected dev or clerk, got {shown(env['SMNB_AUTH_PROVIDER'])}")
-    return provider
+# Every field's default, for the readers of numbers (each default is written once, on its field).
+_DEFAULTS = Settings()
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -152,77 +114,57 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     problems: list[str] = []
     production = text(env, "REFLEX_ENV_MODE").lower() in PRODUCTION_MODES
-    provider = _provider(env, problems)
-    deployment = _deployment(env, problems)
+    provider = auth_provider_from_env(env)
+    entry = PROVIDERS.get(provider)
+    if entry is None:
+        expected = " or ".join(PROVIDERS)
+        problems.append(f"SMNB_AUTH_PROVIDER: expected {expected}, got {shown(env['SMNB_AUTH_PROVIDER'])}")
+    shape = deployment(env, problems)
     database = database_url(env, problems)
     redis_url(env, problems)
     allow_dev = flag(env, "SMNB_ALLOW_DEV_AUTH_IN_PROD", problems)
-    clerk: ClerkValues | None = None
-    if provider == "clerk":
-        clerk = check_clerk(env, problems)
-    elif provider == "dev" and production and not allow_dev:
-        problems.append(
-            "SMNB_AUTH_PROVIDER: the dev identity provider refuses production mode; "
-            "configure Clerk or set SMNB_ALLOW_DEV_AUTH_IN_PROD=1"
-        )
+    provider_fields = entry.read(env, problems) if entry is not None else {}
+    if entry is not None and entry.production_refusal and production and not allow_dev:
+        problems.append(entry.production_refusal)
     backend = backend_url(env, problems)
     key_path = dev_key_path(env, problems)
-    lifetime = number(env, "SMNB_DEV_TOKEN_LIFETIME_S", 60, (2, 3600), problems, integer=True)
-    skew = number(env, "SMNB_CLOCK_SKEW_S", 5.0, (0, 60), problems)
-    link_secret = _link_secret(env, problems)
+    timings = _numbers(env, ("dev_token_lifetime_s", "clock_skew_s"), problems)
+    secret = link_secret(env, problems)
     parties = origins(env, "CLERK_AUTHORIZED_PARTIES", problems)
     allow_remote = flag(env, "SMNB_DEV_AUTH_ALLOW_REMOTE", problems)
     proxies = networks(env, "SMNB_TRUSTED_PROXIES", problems)
-    limits = _limits(env, problems)
-    gc_log_ms = number(env, "SMNB_GC_LOG_MS", 100.0, (1, 60_000), problems)
+    limits = _numbers(env, (*LIMITS, "gc_log_ms"), problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
         database_url=database,
         auth_provider=provider,
         production=production,
-        deployment=deployment,
+        deployment=shape,
         backend_url=backend,
-        clerk_publishable_key=clerk.publishable_key if clerk else None,
-        clerk_jwt_issuer=clerk.jwt_issuer if clerk else None,
-        clerk_jwt_key=clerk.jwt_key if clerk else None,
-        clerk_secret_key=clerk.secret_key if clerk else None,
-        clerk_api_url=clerk.api_url if clerk else DEFAULT_CLERK_API_URL,
-        clerk_js_url=clerk.js_url if clerk else None,
-        clerk_ui_url=clerk.ui_url if clerk else None,
-        clerk_webhook_secret=clerk.webhook_secret if clerk else None,
         authorized_parties=parties,
         allow_dev_auth_in_prod=allow_dev,
         dev_auth_allow_remote=allow_remote,
         trusted_proxies=proxies,
-        dev_token_lifetime_s=int(lifetime),
         dev_key_path=key_path,
-        clock_skew_s=skew,
-        link_secret=link_secret,
-        gc_log_ms=gc_log_ms,
+        link_secret=secret,
+        **provider_fields,
+        **timings,
         **limits,
     )
 
 
-def _link_secret(env: Mapping[str, str], problems: list[str]) -> str | None:
-    """`SMNB_LINK_SECRET`, never echoed: at least 32 characters, and text that encodes as UTF-8."""
-    secret = text(env, "SMNB_LINK_SECRET") or None
-    if secret is not None and len(secret) < 32:
-        problems.append("SMNB_LINK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)")
-    elif secret is not None and not secret.isprintable():
-        problems.append(
-            "SMNB_LINK_SECRET: holds control characters or bytes that are not UTF-8 text; use `openssl rand -hex 32`"
-        )
-    return secret
+def _numbers(env: Mapping[str, str], names: Iterable[str], problems: list[str]) -> dict[str, Any]:
+    """The numeric settings `names` by field, each read with its field's default (see `NUMBERS`).
 
-
-def _limits(env: Mapping[str, str], problems: list[str]) -> dict[str, float]:
-    """Each of `LIMITS`, read with its field's default, by `Settings` field."""
-    defaults = {field.name: field.default for field in fields(Settings)}
-    return {
-        field: number(env, variable, defaults[field], bounds, problems, integer=isinstance(defaults[field], int))
-        for field, (variable, bounds) in LIMITS.items()
-    }
+    The values are ints for the fields whose default is one, floats for the others.
+    """
+    values: dict[str, Any] = {}
+    for name in names:
+        variable, bounds = NUMBERS[name]
+        default = getattr(_DEFAULTS, name)
+        values[name] = number(env, variable, default, bounds, problems, integer=isinstance(default, int))
+    return values
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from smnb_app.db.models import (
     User,
     epoch_ms,
 )
+from smnb_app.db.tables import table_of
 
 __all__ = [
     "AUTH_EVENT_KINDS",
@@ -28,5 +29,6 @@ __all__ = [
     "make_engine",
     "normalize_url",
     "session_scope",
+    "table_of",
     "upgrade_to_head",
 ]

@@ -20,7 +20,7 @@ REVOCATION_KINDS: tuple[str, ...] = ("session", "user")
 class Revocation(SQLModel, table=True):
     """A provider session or a user whose tokens are refused after verification."""
 
-    __tablename__ = "revocations"
+    __tablename__ = "revocations"  # pyright: ignore[reportAssignmentType]  # as on models.User
     __table_args__ = (
         Index("ix_revocations_keep_until", "keep_until"),
         CheckConstraint("kind IN ('session', 'user')", name="ck_revocations_kind"),
@@ -36,7 +36,7 @@ class Revocation(SQLModel, table=True):
 class WebhookDelivery(SQLModel, table=True):
     """A webhook delivery that was applied, by its `svix-id`."""
 
-    __tablename__ = "webhook_deliveries"
+    __tablename__ = "webhook_deliveries"  # pyright: ignore[reportAssignmentType]  # as on models.User
     __table_args__ = (Index("ix_webhook_deliveries_received_at", "received_at"),)
 
     id: str = Field(sa_type=String(128), primary_key=True)

@@ -53,7 +53,9 @@ def epoch_ms(now_ms: int | None = None) -> int:
 class User(SQLModel, table=True):
     """A person known by the identity provider, keyed by `token_identifier` (`iss|sub`)."""
 
-    __tablename__ = "users"
+    # A plain string is SQLModel's documented form, but SQLModel types the attribute as the
+    # declared_attr of its default, so pyright refuses a string (fastapi/sqlmodel#98).
+    __tablename__ = "users"  # pyright: ignore[reportAssignmentType]
     __table_args__ = (
         Index("ix_users_token_identifier", "token_identifier", unique=True),
         Index("ix_users_email", "email"),
@@ -86,7 +88,7 @@ class ModelSession(SQLModel, table=True):
     so a stale tab holding an old id can never act on a newer row.
     """
 
-    __tablename__ = "sessions"
+    __tablename__ = "sessions"  # pyright: ignore[reportAssignmentType]  # as on User
     __table_args__ = (
         Index("ix_sessions_user_id", "user_id", "created_at", "id"),
         Index("ix_sessions_user_id_status", "user_id", "status", "created_at", "id"),
@@ -117,7 +119,7 @@ class AuthEvent(SQLModel, table=True):
     `sign_in` and one `sign_out`, however many tabs and workers report it.
     """
 
-    __tablename__ = "auth_events"
+    __tablename__ = "auth_events"  # pyright: ignore[reportAssignmentType]  # as on User
     __table_args__ = (
         Index("ix_auth_events_user_id_kind_at", "user_id", "kind", "at"),
         Index("ix_auth_events_at", "at"),

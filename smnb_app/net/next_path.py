@@ -1,7 +1,7 @@
-"""Where sign-in returns to: a path on this site, never another origin, in Python and in the browser.
+r"""Where sign-in returns to: a path on this site, never another origin, in Python and in the browser.
 
 `?next=` comes from the URL, so anyone can write it into a link. Browsers strip tabs and line
-breaks from URLs and read a backslash as a slash, so `/\\t/evil.example` or `/%5Cevil.example`
+breaks from URLs and read a backslash as a slash, so `/\t/evil.example` or `/%5Cevil.example`
 would leave the site. Both twins below refuse, in the raw value and in its percent-decoded
 forms, every control character and space, backslashes, `//` in the path, malformed escapes, and
 a return to the sign-in pages themselves (a loop).

@@ -32,7 +32,7 @@ from smnb_app.config.values import IPNetwork
 from smnb_app.net.budgets import AddressBudgets, BudgetLimits, address_key
 from smnb_app.net.client_address import client_address
 from smnb_app.net.token_bucket import Bucket, take
-from smnb_app.services.audit import AuditThrottle
+from smnb_app.system.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _ENGINE_IO_TYPES = frozenset("0123456")
 CLOSE_POLICY, CLOSE_UNSUPPORTED, CLOSE_TOO_BIG = 1008, 1003, 1009
 # Frames dropped in a row, beyond the budget, before the connection is closed as a flood.
 FLOOD_FRAMES = 40
-_REFUSALS = AuditThrottle(interval_s=60.0, max_per_interval=60)
+_REFUSALS = Throttle(interval_s=60.0, max_per_interval=60)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

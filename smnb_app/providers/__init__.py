@@ -1,6 +1,5 @@
-"""Identity providers: the embedded dev issuer and Clerk, each with its config, server and browser parts.
+"""Identity providers behind one interface (`base.IdentityProvider`): the embedded dev issuer and Clerk.
 
-Below the state layer: nothing here imports Reflex state. Route builders (`dev/routes.py`,
-`clerk/webhooks.py`) and component builders (`dev/bridge.py`, `clerk/components.py`) are the
-only modules that import Reflex or Starlette at all.
+Below the web layer: nothing here imports Reflex state. The provider is chosen once, by
+`choose.provider_for`, from `SMNB_AUTH_PROVIDER`; no module outside this package compares it.
 """

@@ -18,6 +18,12 @@ class PauseWatch:
         self._started = 0.0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        """Note when a collection starts; when it stops, log it if it took `threshold_ms` or more.
+
+        Args:
+            phase: "start" or "stop", as `gc.callbacks` are called.
+            info: The collection's details (`generation`, `collected`, ...).
+        """
         if phase == "start":
             self._started = time.perf_counter()
             return

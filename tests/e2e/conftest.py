@@ -1,24 +1,32 @@
-"""Browser-test fixtures: the real app in production mode, Debian's Chromium, strict error checks."""
+"""Browser-test fixtures: the real app in production mode, Debian's Chromium, strict error checks.
+
+The harness they build on (the app server, Clerk's stand-ins, the production shape, page
+helpers) is the `tests.harness` package.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, start_app
-
-# Clerk mode's fixtures, for every module that uses them (one clerk-mode app per run).
-from tests.e2e.clerk_fixtures import clerk_app_server, clerk_backend, clerk_page, fapi  # noqa: F401
-from tests.e2e.helpers import CSP_VIOLATION_SCRIPT, SECRETS, remember_tokens
-
-# The production shape's fixture, for the fault tests (one shape per run).
-from tests.e2e.production import production_shape  # noqa: F401
+from smnb_app.providers.dev.issuer import TokenIssuer
+from tests.harness.app_server import CHROMIUM_FLAGS, AppServer, chromium_path, free_port, start_app
+from tests.harness.clerk_fapi import FRONTEND_API, ISSUER, FakeFrontendApi
+from tests.harness.helpers import SECRETS
+from tests.harness.pages import PageErrors, page_opener
+from tests.harness.production import ShapeUnderTest, running_shape
+from tests.support.auth import signing_key
+from tests.support.clerk_backend import ClerkBackendServer
+from tests.support.settings import publishable_key
+from tests.support.svix_signing import SECRET as WEBHOOK_SECRET
 
 expect.set_options(timeout=15_000)
+
+# The fixtures that run an app; every app a test uses has its log checked.
+APP_FIXTURES = ("app_server", "clerk_app_server", "production_shape")
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +49,6 @@ def allowed_server_errors() -> tuple[str, ...]:
     return ()
 
 
-# The fixtures that run an app; every app a test uses has its log checked.
-APP_FIXTURES = ("app_server", "clerk_app_server", "production_shape")
-
-
 @pytest.fixture(autouse=True)
 def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors: tuple[str, ...]) -> Iterator[None]:
     """Fail a browser test when a server it used logged an error, or a token or email, while it ran."""
@@ -54,35 +58,16 @@ def fail_on_server_errors(request: pytest.FixtureRequest, allowed_server_errors:
     yield
     errors = [
         error
-        for server, offset in zip(servers, offsets)
+        for server, offset in zip(servers, offsets, strict=True)
         for error in server.errors_since(offset, allowed_server_errors)
     ]
     assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
     leaks = [
         leak
-        for server, offset in zip(servers, offsets)
+        for server, offset in zip(servers, offsets, strict=True)
         for leak in server.secrets_since(offset, SECRETS[secrets_before:])
     ]
     assert not leaks, "the server logged tokens or emails:\n" + "\n".join(leaks[:20])
-
-
-class PageErrors:
-    """Collects uncaught page errors and console errors of every page a test opens."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.allowed: list[str] = []
-
-    def allow(self, text: str) -> None:
-        """Tolerate errors containing `text`, for a test that provokes them on purpose."""
-        self.allowed.append(text)
-
-    def watch(self, page: Page) -> Page:
-        page.add_init_script(CSP_VIOLATION_SCRIPT)
-        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
-        page.on("response", remember_tokens)
-        return page
 
 
 @pytest.fixture
@@ -90,29 +75,8 @@ def page_errors() -> Iterator[PageErrors]:
     """Fails the test when any watched page reported an error."""
     collector = PageErrors()
     yield collector
-    errors = [e for e in collector.errors if not any(a in e for a in collector.allowed)]
+    errors = collector.unexpected()
     assert not errors, "the page reported errors:\n" + "\n".join(errors[:20])
-
-
-@contextmanager
-def page_opener(browser: Browser, page_errors: PageErrors, base_url: str) -> Iterator[Callable[..., Page]]:
-    """A function opening watched pages of `base_url`, each in a fresh context unless one is given.
-
-    The contexts it made are closed on leaving.
-    """
-    contexts: list[BrowserContext] = []
-
-    def open_page(context: BrowserContext | None = None) -> Page:
-        if context is None:
-            context = browser.new_context(base_url=base_url)
-            contexts.append(context)
-        return page_errors.watch(context.new_page())
-
-    try:
-        yield open_page
-    finally:
-        for context in contexts:
-            context.close()
 
 
 @pytest.fixture
@@ -120,3 +84,63 @@ def new_page(browser: Browser, page_errors: PageErrors, app_server: AppServer) -
     """Opens pages in fresh browser contexts (separate browsers, as far as the app can tell)."""
     with page_opener(browser, page_errors, app_server.url) as open_page:
         yield open_page
+
+
+@pytest.fixture(scope="session")
+def clerk_backend() -> Iterator[ClerkBackendServer]:
+    """Clerk's Backend API: the JWKS the app verifies with and the users' profiles."""
+    with ClerkBackendServer([signing_key(0)]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def clerk_app_server(
+    tmp_path_factory: pytest.TempPathFactory, clerk_backend: ClerkBackendServer
+) -> Iterator[AppServer]:
+    """The app in clerk mode (one per run): configured only through environment variables."""
+    port = free_port()
+    server = start_app(
+        Path(tmp_path_factory.mktemp("clerk-app")),
+        port=port,
+        extra_env={
+            "SMNB_AUTH_PROVIDER": "clerk",
+            "CLERK_PUBLISHABLE_KEY": publishable_key(FRONTEND_API),
+            "CLERK_SECRET_KEY": clerk_backend.secret_key,
+            "CLERK_API_URL": clerk_backend.base_url,
+            "CLERK_AUTHORIZED_PARTIES": f"http://localhost:{port}",
+            "CLERK_WEBHOOK_SIGNING_SECRET": WEBHOOK_SECRET,
+        },
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fapi(clerk_backend: ClerkBackendServer, clerk_app_server: AppServer) -> FakeFrontendApi:
+    """The Frontend API of the stub, signing 10-second tokens as the configured instance."""
+    return FakeFrontendApi(clerk_backend, TokenIssuer(ISSUER, signing_key(0), azp=clerk_app_server.url, lifetime_s=10))
+
+
+@pytest.fixture
+def clerk_page(
+    browser: Browser, page_errors: PageErrors, clerk_app_server: AppServer, fapi: FakeFrontendApi
+) -> Iterator[Callable[[], Page]]:
+    """Opens pages of the clerk-mode app, each in its own browser, with Clerk routed to the stub."""
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=clerk_app_server.url)
+        fapi.attach(context)
+        contexts.append(context)
+        return page_errors.watch(context.new_page())
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShapeUnderTest]:
+    """The production shape for the fault tests (one per run); skipped without PostgreSQL and Redis."""
+    with running_shape(Path(tmp_path_factory.mktemp("shape"))) as shape:
+        yield shape

@@ -7,8 +7,8 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import SocketTap, db_rows, unique_email, user_id
-from tests.e2e.session_pages import add_sessions, open_sessions, rename, row, session_rows, settings_of
+from tests.harness.helpers import SocketTap, db_rows, unique_email, user_id
+from tests.harness.session_pages import add_sessions, open_sessions, rename, row, session_rows, settings_of
 
 # The app's defaults, which the browser tests run with.
 RATE, BURST, MAX_SESSIONS = 20, 40, 1000

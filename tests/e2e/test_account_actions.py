@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from reflex_base.utils.format import format_event_handler
 
 from smnb_app.web.account.state import AccountState
-from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
-from tests.e2e.session_pages import TIMING_SCRIPT, acted_at, appeared_at, session_rows, watch_appearance
+from tests.harness.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
+from tests.harness.session_pages import TIMING_SCRIPT, acted_at, appeared_at, session_rows, watch_appearance
 
 SIGNED_OUT_WITHIN_MS = 2000
 # The ended sessions' next token refresh: the dev provider answers 401, which Chromium logs.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import db_rows, eventually, sign_in, unique_email, user_id
+from tests.harness.helpers import db_rows, eventually, sign_in, unique_email, user_id
 
 
 def events(app_server, email: str) -> list[tuple[str, str]]:

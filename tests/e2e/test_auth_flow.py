@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, db_rows, eventually, seen, sign_in, unique_email, user_id
+from tests.harness.helpers import SEEN_TESTIDS_SCRIPT, db_rows, eventually, seen, sign_in, unique_email, user_id
 
 
 def test_sign_in_shows_spinner_then_protected_content_and_records_user(new_page, app_server):

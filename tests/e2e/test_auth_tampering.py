@@ -7,7 +7,7 @@ import json
 
 from playwright.sync_api import Route, expect
 
-from tests.e2e.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
+from tests.harness.helpers import SocketTap, db_rows, sign_in, unique_email, user_id
 
 
 def tamper(token: str, **claims: str) -> str:

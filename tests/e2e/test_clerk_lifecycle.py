@@ -12,11 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from smnb_app.web.account.deletion import DELETED, DELETED_HERE_ONLY
-from tests.e2e.clerk_fapi import ISSUER
-from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email, user_id_for
-from tests.e2e.helpers import db_rows, eventually, user_id
-from tests.e2e.session_pages import TIMING_SCRIPT, appeared_at, text_seen_at, watch_appearance, watch_text
-from tests.e2e.workers import socket_instances
+from tests.harness.clerk_fapi import ISSUER, user_id_for
+from tests.harness.clerk_pages import sign_in_with_clerk, unique_clerk_email
+from tests.harness.helpers import db_rows, eventually, user_id
+from tests.harness.session_pages import TIMING_SCRIPT, appeared_at, text_seen_at, watch_appearance, watch_text
+from tests.harness.workers import socket_instances
 from tests.support.clerk_backend import Reply
 from tests.support.svix_signing import clerk_session_event, clerk_user_deleted, clerk_user_event, signed_delivery
 

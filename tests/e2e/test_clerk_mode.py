@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from smnb_app.providers.dev.issuer import TokenIssuer
-from tests.e2e.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API, ISSUER, user_id_for
-from tests.e2e.clerk_fixtures import sign_in_with_clerk, unique_clerk_email
-from tests.e2e.helpers import db_rows
+from tests.harness.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API, ISSUER, user_id_for
+from tests.harness.clerk_pages import sign_in_with_clerk, unique_clerk_email
+from tests.harness.helpers import db_rows
 from tests.support.auth import signing_key
 
 FOREIGN_ORIGIN = "https://evil.example.test"

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from smnb_app.providers.dev.issuer import SigningKey, TokenIssuer
 from smnb_app.providers.dev.provider import user_id_for_email
-from tests.e2e.helpers import SECRETS, SocketTap, db_rows, eventually, sign_in, unique_email, user_id
+from tests.harness.helpers import SECRETS, SocketTap, db_rows, eventually, sign_in, unique_email, user_id
 
 # Another origin (another port) that a test routes to a page of its own.
 EVIL_PAGE = "http://localhost:59999/evil"

@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import pytest
 from playwright.sync_api import expect
 
 from smnb_app.web.browser_events import browser_events
-from tests.e2e.helpers import SECRETS, unique_email
-from tests.e2e.session_pages import open_sessions
+from tests.harness.helpers import SECRETS, run_beside_playwright, unique_email
+from tests.harness.session_pages import open_sessions
 from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
 
 T = TypeVar("T")
@@ -30,12 +29,6 @@ CRAFTED_INFO = ("TypeError: can't access property \"" + '", ') * 1000
 BOOT = {"event": {"name": EVENTS["hydrate_and_load"], "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}}}
 # The app's default per-address socket budget (SMNB_MAX_SOCKETS_PER_ADDRESS).
 SOCKETS_PER_ADDRESS = 20
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run async socket code beside Playwright's own loop (on a thread of its own)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def opened(url: str, source: str, boot: bool = True) -> RawSocket:
@@ -76,7 +69,7 @@ def test_the_crafted_frontend_error_is_refused_before_any_handler(app_server):
         await still_answers(app_server.url, "127.0.0.21")
 
     SECRETS.append(CRAFTED_INFO[:60])
-    run(with_tab(app_server.url, "127.0.0.21", attack))
+    run_beside_playwright(with_tab(app_server.url, "127.0.0.21", attack))
 
     refusals = app_server.lines_since(offset, "refused an event on connection")
     assert len(refusals) == 1 and refusals[0].endswith("info: too long"), refusals
@@ -93,8 +86,8 @@ def test_a_frame_over_the_bound_closes_its_connection_unread(app_server):
         return await tab.closed()
 
     SECRETS.append("A" * 64)
-    assert run(with_tab(app_server.url, "127.0.0.22", attack)) == 1009
-    run(still_answers(app_server.url, "127.0.0.22"))
+    assert run_beside_playwright(with_tab(app_server.url, "127.0.0.22", attack)) == 1009
+    run_beside_playwright(still_answers(app_server.url, "127.0.0.22"))
     assert app_server.lines_since(offset, "closed a websocket from 127.0.0.22: a frame over 65536 bytes")
     assert not app_server.lines_since(offset, "AAAAAAAAAA")
 
@@ -118,8 +111,8 @@ def test_a_packet_no_page_sends_closes_its_connection_with_one_line(app_server, 
         await tab.send(frame)
         return await tab.closed()
 
-    run(with_tab(app_server.url, source, attack))
-    run(still_answers(app_server.url, source))
+    run_beside_playwright(with_tab(app_server.url, source, attack))
+    run_beside_playwright(still_answers(app_server.url, source))
     lines = app_server.lines_since(offset, "websocket")
     assert lines and all("Traceback" not in line for line in app_server.lines_since(offset))
     assert len(app_server.lines_since(offset, "[WARNING]")) <= 2
@@ -138,7 +131,7 @@ def test_a_forged_connect_event_cannot_rewrite_the_connection(app_server):
         await tab.send(f"42{NAMESPACE}," + json.dumps(["ping"]))
         assert await tab.receive_packet(f'42{NAMESPACE},["ping","pong"', timeout_s=5)
 
-    run(with_tab(app_server.url, "127.0.0.24", attack))
+    run_beside_playwright(with_tab(app_server.url, "127.0.0.24", attack))
     assert app_server.lines_since(offset, "dropped a Socket.IO event no page sends")
     assert not app_server.lines_since(offset, "203.0.113.9")
 
@@ -153,7 +146,7 @@ def test_a_connection_without_a_well_formed_tab_token_is_refused(app_server, tok
         with pytest.raises(aiohttp.WSServerHandshakeError):
             await tab.open()
 
-    run(attempt())
+    run_beside_playwright(attempt())
 
 
 def server_workers() -> int:
@@ -184,7 +177,7 @@ def test_one_address_gets_its_socket_budget_and_a_clear_refusal_beyond(app_serve
             for tab in tabs:
                 await tab.close()
 
-    accepted, refusal = run(crowd())
+    accepted, refusal = run_beside_playwright(crowd())
     assert SOCKETS_PER_ADDRESS <= accepted <= most
     assert refusal.startswith(f"44{NAMESPACE}") and "Too many open connections from your address" in refusal
 
@@ -211,7 +204,7 @@ def test_a_flood_from_many_tabs_of_one_address_is_limited_for_all_of_them(app_se
             for tab in tabs:
                 await tab.close()
 
-    told = run(flood())
+    told = run_beside_playwright(flood())
     assert any(told), "no tab was told it went too fast"
     assert app_server.lines_since(offset, "events a second; dropping its events")
 
@@ -236,7 +229,7 @@ def test_new_session_tokens_beyond_the_address_budget_are_not_verified(new_page,
         finally:
             await tab.close()
 
-    frames = run(sign_ins())
+    frames = run_beside_playwright(sign_ins())
     assert "Too many sign-ins from your network; try again in a minute." in frames
     page.get_by_test_id("new-session-button").click()
     expect(page.get_by_test_id("session-row")).to_have_count(2)

@@ -10,9 +10,8 @@ import psycopg2
 
 from smnb_app.providers.dev.routes import NOT_LOCAL_HOST
 from smnb_app.web.browser_events import browser_events
-from tests.e2e.helpers import SECRETS, eventually, unique_email
-from tests.e2e.production import ShapeUnderTest
-from tests.e2e.test_hostile_sockets import run
+from tests.harness.helpers import SECRETS, eventually, run_beside_playwright, unique_email
+from tests.harness.production import ShapeUnderTest
 from tests.support.raw_socket import NAMESPACE, RawSocket, event_frame
 
 EVENTS = {name.rsplit(".", 1)[1]: name for name in browser_events()}
@@ -52,7 +51,7 @@ def test_a_forged_forwarded_for_is_neither_believed_nor_recorded(production_shap
         finally:
             await tab.close()
 
-    run(sign_in())
+    run_beside_playwright(sign_in())
     eventually(lambda: audit_rows(shape, email), [("sign_in", "127.0.0.1")])
 
 

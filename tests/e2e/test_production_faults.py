@@ -18,11 +18,11 @@ import psycopg2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PageErrors, page_opener
-from tests.e2e.helpers import SEEN_TESTIDS_SCRIPT, eventually, unique_email
-from tests.e2e.production import ShapeUnderTest
-from tests.e2e.session_pages import open_sessions, rename, row
-from tests.e2e.workers import client_token, socket_instances
+from tests.harness.helpers import SEEN_TESTIDS_SCRIPT, eventually, unique_email
+from tests.harness.pages import PageErrors, page_opener
+from tests.harness.production import ShapeUnderTest
+from tests.harness.session_pages import open_sessions, rename, row
+from tests.harness.workers import client_token, socket_instances
 
 RECONNECTED_WITHIN_MS = 5_000
 # When each of the page's websockets opened (in-page clock): a reconnect is the second.
@@ -58,21 +58,27 @@ def tag(page: Page) -> str:
 
 
 def first_session(page: Page) -> int:
-    return int(page.get_by_test_id("session-row").first.get_attribute("data-session-id"))
+    listed = page.get_by_test_id("session-row").first.get_attribute("data-session-id")
+    assert listed is not None, "the first session row names no session"
+    return int(listed)
 
 
 def stored_name(shape: ShapeUnderTest, session_id: int) -> str:
     """A session's name as PostgreSQL has it."""
     with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sessions WHERE id = %s", (session_id,))
-        return cursor.fetchone()[0]
+        found = cursor.fetchone()
+    assert found is not None, f"no session {session_id} in the database"
+    return found[0]
 
 
 def stored_row(shape: ShapeUnderTest, session_id: int) -> tuple[str, int]:
     """A session's name and version (`updated_at`) as PostgreSQL has them: any write changes the version."""
     with closing(psycopg2.connect(shape.database_url, connect_timeout=5)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name, updated_at FROM sessions WHERE id = %s", (session_id,))
-        return cursor.fetchone()
+        found = cursor.fetchone()
+    assert found is not None, f"no session {session_id} in the database"
+    return found[0], found[1]
 
 
 def settled(page: Page) -> None:

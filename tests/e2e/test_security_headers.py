@@ -8,12 +8,14 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_in, unique_email
+from tests.harness.helpers import sign_in, unique_email
 
 
 def first_script(app_server) -> str:
     page = httpx.get(f"{app_server.url}/sign-in", follow_redirects=True).text
-    return re.search(r'"(/assets/[^"]+\.js)"', page).group(1)
+    script = re.search(r'"(/assets/[^"]+\.js)"', page)
+    assert script is not None, "the sign-in page loads no script"
+    return script.group(1)
 
 
 @pytest.mark.parametrize(
@@ -24,7 +26,9 @@ def test_pages_assets_and_api_carry_the_security_headers(app_server, path: str):
     policy = response.headers["Content-Security-Policy"]
     for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"):
         assert directive in policy
-    connect = re.search(r"connect-src ([^;]+)", policy).group(1).split()
+    connect_src = re.search(r"connect-src ([^;]+)", policy)
+    assert connect_src is not None, policy
+    connect = connect_src.group(1).split()
     assert set(connect) <= {
         "'self'",
         app_server.url,

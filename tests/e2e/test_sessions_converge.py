@@ -10,8 +10,8 @@ import sqlite3
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SocketTap, unique_email, user_id
-from tests.e2e.session_pages import add_sessions, open_sessions, row, session_rows
+from tests.harness.helpers import SocketTap, unique_email, user_id
+from tests.harness.session_pages import add_sessions, open_sessions, row, session_rows
 
 # Longer than a refresh of the tests' 15-second dev tokens, which is one of the checks.
 CATCH_UP_TIMEOUT_MS = 20_000

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import unique_email, user_id
-from tests.e2e.session_pages import (
+from tests.harness.helpers import unique_email, user_id
+from tests.harness.session_pages import (
     add_sessions,
     open_sessions,
     rename,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SocketTap, unique_email
-from tests.e2e.session_pages import (
+from tests.harness.helpers import SocketTap, unique_email
+from tests.harness.session_pages import (
     TIMING_SCRIPT,
     acted_at,
     open_sessions,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import SocketTap, reload_settled, unique_email
-from tests.e2e.session_pages import open_sessions, rename, row, session_rows
+from tests.harness.helpers import SocketTap, reload_settled, unique_email
+from tests.harness.session_pages import open_sessions, rename, row, session_rows
 
 
 def test_forged_events_naming_another_users_session_change_nothing(new_page, app_server):

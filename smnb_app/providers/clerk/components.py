@@ -8,8 +8,8 @@ import reflex as rx
 from reflex.event import passthrough_event_spec
 from reflex.vars import VarData
 
+from smnb_app.config.clerk import CLERK_REACT_PACKAGE
 from smnb_app.net.next_path import DEFAULT_AFTER_SIGN_IN, SAFE_NEXT_PATH_JS, SIGN_IN_PATH, SIGN_UP_PATH
-from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
 
 # Where sign-in and sign-up go afterwards: the page's `next` parameter when it is a path on this
 # site (the rule the server applies, see `smnb_app.net.next_path`), else the dashboard.

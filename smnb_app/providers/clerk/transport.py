@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from smnb_app.providers.clerk.config import DEFAULT_CLERK_API_URL
+from smnb_app.config.clerk import DEFAULT_CLERK_API_URL
 
 # An empty id would name the collection; httpx resolves "." and ".." to another route.
 _NOT_IDS = ("", ".", "..")

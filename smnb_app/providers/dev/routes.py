@@ -34,8 +34,8 @@ from smnb_app.net.client_address import (
     is_loopback_host,
     is_trusted_proxy,
 )
-from smnb_app.net.token_bucket import Bucket, take
 from smnb_app.providers.dev.provider import DevAuthError, DevIdentityProvider
+from smnb_app.system.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -57,22 +57,9 @@ BODY_NOT_OBJECT = "The request body must be a JSON object."
 NO_AVATAR = "There is no avatar at this address."
 
 
-class _LogQuota:
-    """Refusals are logged, but a flood of them must not fill the disk: 10 lines at once, 1 a second.
-
-    Used from the event loop only, so no lock.
-    """
-
-    def __init__(self) -> None:
-        self._bucket: Bucket | None = None
-
-    def allow(self) -> bool:
-        """Whether one more line may be written now."""
-        allowed, self._bucket = take(self._bucket, now=time.monotonic(), rate=1.0, burst=10)
-        return allowed
-
-
-_LOG_QUOTA = _LogQuota()
+# Refusals are logged, but a flood of them must not fill the disk: each line at most once per
+# 10 s, and 10 lines per 10 s in all.
+_LOG_QUOTA = Throttle(interval_s=10.0, max_per_interval=10)
 
 
 @dataclass(frozen=True)
@@ -175,7 +162,7 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 def _refuse(route: str, message: str, status: int) -> JSONResponse:
     # The route's name, never its path: a path can be as long and strange as a client likes.
-    if _LOG_QUOTA.allow():
+    if _LOG_QUOTA.allow(f"{route}|{message}", time.monotonic()):
         logger.info("dev-auth %s refused (%d): %s", route, status, message)
     return JSONResponse({"error": message}, status_code=status, headers=_NO_STORE)
 
@@ -196,11 +183,12 @@ def _guarded(route: str, policy: DevRoutePolicy, handler: Handler) -> Callable[[
     return endpoint
 
 
-def dev_auth_routes(provider: DevIdentityProvider, *, prefix: str, policy: DevRoutePolicy) -> Starlette:
+def dev_auth_routes(issuer: Callable[[], DevIdentityProvider], *, prefix: str, policy: DevRoutePolicy) -> Starlette:
     """Build the provider's HTTP API: JWKS, sign-in, token refresh, sign-out and avatars.
 
     Args:
-        provider: The provider answering the requests.
+        issuer: Returns the provider answering the requests; called per request, so building
+            the routes loads no key (the app loads it at start-up).
         prefix: The path the routes live under, e.g. `/dev-auth`.
         policy: Who may call the POST routes; its first origin is every token's `azp`.
 
@@ -210,11 +198,11 @@ def dev_auth_routes(provider: DevIdentityProvider, *, prefix: str, policy: DevRo
     azp = policy.origins[0]
 
     async def jwks(_: Request) -> Response:
-        return JSONResponse(provider.jwks(), headers={"Cache-Control": "public, max-age=300"})
+        return JSONResponse(issuer().jwks(), headers={"Cache-Control": "public, max-age=300"})
 
     async def sign_in(body: dict[str, Any]) -> Response:
         issued = await run_in_threadpool(
-            provider.sign_in, email=_text(body, "email"), name=_text(body, "name"), azp=azp
+            issuer().sign_in, email=_text(body, "email"), name=_text(body, "name"), azp=azp
         )
         return JSONResponse(
             {
@@ -228,17 +216,17 @@ def dev_auth_routes(provider: DevIdentityProvider, *, prefix: str, policy: DevRo
 
     async def tokens(body: dict[str, Any]) -> Response:
         issued = await run_in_threadpool(
-            provider.refresh, session_id=_text(body, "session_id"), secret=_text(body, "secret"), azp=azp
+            issuer().refresh, session_id=_text(body, "session_id"), secret=_text(body, "secret"), azp=azp
         )
         return JSONResponse({"token": issued.token, "expires_in": issued.expires_in}, headers=_NO_STORE)
 
     async def sign_out(body: dict[str, Any]) -> Response:
-        await run_in_threadpool(provider.sign_out, session_id=_text(body, "session_id"), secret=_text(body, "secret"))
+        await run_in_threadpool(issuer().sign_out, session_id=_text(body, "session_id"), secret=_text(body, "secret"))
         return Response(status_code=204, headers=_NO_STORE)
 
     async def avatar(request: Request) -> Response:
         # Drawn from the id alone, without the store: the answer says nothing of who signed in.
-        svg = provider.avatar_svg(request.path_params["user_id"])
+        svg = issuer().avatar_svg(request.path_params["user_id"])
         if svg is None:
             return _refuse("avatars", NO_AVATAR, 404)
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,1 @@
+"""Who the users are: sign-ins, user records, accounts, revocations and webhook deliveries."""

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
-from smnb_app.db import AuthEvent, ModelSession, Revocation, User, epoch_ms
+from smnb_app.db import AuthEvent, ModelSession, Revocation, User, epoch_ms, table_of
 from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.identity.revocations import (
     DELETION_CONFIRMED,
@@ -65,7 +65,7 @@ def apply_profile_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUse
         The user after the change, or None when nothing changed.
     """
     insert = conflict_insert(db.get_bind().dialect.name)
-    table = User.__table__
+    table = table_of(User)
     stmt = insert(table).values(
         token_identifier=identity.token_identifier,
         name=identity.name,
@@ -94,9 +94,9 @@ def delete_user_in(db: Session, *, user_id: int) -> bool:
     Returns:
         Whether there was such a user.
     """
-    db.exec(delete(ModelSession).where(ModelSession.user_id == user_id))
-    db.exec(delete(AuthEvent).where(AuthEvent.user_id == user_id))
-    return db.exec(delete(User).where(User.id == user_id)).rowcount > 0
+    db.exec(delete(ModelSession).where(col(ModelSession.user_id) == user_id))
+    db.exec(delete(AuthEvent).where(col(AuthEvent.user_id) == user_id))
+    return db.exec(delete(User).where(col(User.id) == user_id)).rowcount > 0
 
 
 def delete_account(
@@ -167,7 +167,7 @@ def finish_account_deletion(
     with db.begin():
         if deleted_at_provider:
             confirm_deletion_in(db, token_identifier=token_identifier, now_ms=epoch_ms(now_ms))
-        user_id = db.exec(select(User.id).where(User.token_identifier == token_identifier)).scalar_one_or_none()
+        user_id = db.exec(select(User.id).where(User.token_identifier == token_identifier)).one_or_none()
         return user_id is not None and delete_user_in(db, user_id=user_id)
 
 
@@ -183,26 +183,17 @@ def pending_account_deletions(*, db: Session) -> PendingDeletions:
     Returns:
         The users still to delete at the provider, and those still to delete here.
     """
-    revocations = Revocation.__table__.c
     with db.begin():
-        at_provider = (
-            db.exec(
-                select(revocations.value)
-                .where(revocations.kind == USER, revocations.reason == DELETION_PENDING)
-                .order_by(revocations.revoked_at, revocations.value)
-            )
-            .scalars()
-            .all()
-        )
-        here = (
-            db.exec(
-                select(User.token_identifier)
-                .join(Revocation, (revocations.kind == USER) & (revocations.value == User.token_identifier))
-                .order_by(User.id)
-            )
-            .scalars()
-            .all()
-        )
+        at_provider = db.exec(
+            select(Revocation.value)
+            .where(Revocation.kind == USER, Revocation.reason == DELETION_PENDING)
+            .order_by(col(Revocation.revoked_at), col(Revocation.value))
+        ).all()
+        here = db.exec(
+            select(User.token_identifier)
+            .join(Revocation, (col(Revocation.kind) == USER) & (col(Revocation.value) == User.token_identifier))
+            .order_by(col(User.id))
+        ).all()
     return PendingDeletions(at_provider=list(at_provider), here=list(here))
 
 
@@ -221,24 +212,16 @@ def export_account(*, db: Session, user_id: int, now_ms: int | None = None) -> d
         user = db.get(User, user_id)
         if user is None:
             return None
-        sessions = (
-            db.exec(
-                select(ModelSession)
-                .where(ModelSession.user_id == user_id)
-                .order_by(ModelSession.created_at, ModelSession.id)
-            )
-            .scalars()
-            .all()
-        )
-        sign_ins = (
-            db.exec(
-                select(AuthEvent)
-                .where(AuthEvent.user_id == user_id, AuthEvent.kind == "sign_in")
-                .order_by(AuthEvent.at, AuthEvent.id)
-            )
-            .scalars()
-            .all()
-        )
+        sessions = db.exec(
+            select(ModelSession)
+            .where(ModelSession.user_id == user_id)
+            .order_by(col(ModelSession.created_at), col(ModelSession.id))
+        ).all()
+        sign_ins = db.exec(
+            select(AuthEvent)
+            .where(AuthEvent.user_id == user_id, AuthEvent.kind == "sign_in")
+            .order_by(col(AuthEvent.at), col(AuthEvent.id))
+        ).all()
         return {
             "format": EXPORT_FORMAT,
             "exported_at": epoch_ms(now_ms),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from smnb_app.db import User, WebhookDelivery, epoch_ms
+from smnb_app.db import User, WebhookDelivery, epoch_ms, table_of
+from smnb_app.db.purge import purge
 from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.identity.accounts import apply_profile_in, delete_user_in
 from smnb_app.services.identity.revocations import add_revocations, is_revoked_in
@@ -39,13 +39,13 @@ class EventOutcome:
 
 def _claim(db: Session, delivery_id: str, event_type: str, now_ms: int) -> bool:
     insert = conflict_insert(db.get_bind().dialect.name)
-    table = WebhookDelivery.__table__
+    table = table_of(WebhookDelivery)
     stmt = insert(table).values(id=delivery_id[:128], event_type=event_type[:64], received_at=now_ms)
     return db.exec(stmt.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)).first() is not None
 
 
 def _user_id(db: Session, token_identifier: str) -> int | None:
-    return db.exec(select(User.id).where(User.token_identifier == token_identifier)).scalar_one_or_none()
+    return db.exec(select(User.id).where(col(User.token_identifier) == token_identifier)).one_or_none()
 
 
 def apply_profile_event(
@@ -135,6 +135,6 @@ def purge_deliveries(*, db: Session, now_ms: int | None = None) -> int:
     Returns:
         How many were forgotten.
     """
-    cutoff = epoch_ms(now_ms) - DELIVERY_KEEP_MS
-    with db.begin():
-        return db.exec(delete(WebhookDelivery).where(WebhookDelivery.received_at < cutoff)).rowcount
+    return purge(
+        db=db, model=WebhookDelivery, expired=col(WebhookDelivery.received_at) < epoch_ms(now_ms) - DELIVERY_KEEP_MS
+    )

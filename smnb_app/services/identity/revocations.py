@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Insert, bindparam, case, delete, exists, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import Insert, bindparam, case, exists, or_, update
+from sqlmodel import Session, col, select
 
-from smnb_app.db import Revocation, User, epoch_ms
+from smnb_app.db import Revocation, User, epoch_ms, table_of
+from smnb_app.db.purge import purge
 from smnb_app.db.upserts import conflict_insert
 
 SESSION = "session"
@@ -32,10 +33,10 @@ ENDED_MESSAGE = "This session was ended. Sign in again."
 # The reasons of a deleted account's tombstone: before and after the provider confirmed it.
 DELETION_PENDING = "account_deleting"
 DELETION_CONFIRMED = "account_deleted"
-_TABLE = Revocation.__table__
+_TABLE = table_of(Revocation)
 # Asked on every sign-in: built once, with bound parameters.
 _REVOKED = (
-    select(_TABLE.c.kind)
+    select(col(Revocation.kind))
     .where(
         or_(
             (_TABLE.c.kind == SESSION) & (_TABLE.c.value == bindparam("sid", type_=_TABLE.c.value.type)),
@@ -43,6 +44,11 @@ _REVOKED = (
         )
     )
     .limit(1)
+)
+# Past its horizon a revocation still stays while it is the tombstone of an unfinished account
+# deletion, or while its user still has a row.
+_PURGEABLE = (_TABLE.c.reason != DELETION_PENDING) & ~(
+    (_TABLE.c.kind == USER) & exists().where(table_of(User).c.token_identifier == _TABLE.c.value)
 )
 
 
@@ -159,9 +165,4 @@ def purge_revocations(*, db: Session, now_ms: int | None = None) -> int:
     Returns:
         How many were deleted.
     """
-    now = epoch_ms(now_ms)
-    user_still_here = (_TABLE.c.kind == USER) & exists().where(User.__table__.c.token_identifier == _TABLE.c.value)
-    with db.begin():
-        return db.exec(
-            delete(_TABLE).where(_TABLE.c.keep_until < now, _TABLE.c.reason != DELETION_PENDING, ~user_still_here)
-        ).rowcount
+    return purge(db=db, model=Revocation, expired=(_TABLE.c.keep_until < epoch_ms(now_ms)) & _PURGEABLE)

@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Row, bindparam, case, func, or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Insert, Row, bindparam, case, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
 
 from smnb_app.auth import token_identifier
-from smnb_app.db import ModelSession, User, epoch_ms
+from smnb_app.db import ModelSession, User, epoch_ms, table_of
 from smnb_app.db.upserts import conflict_insert
 from smnb_app.services.sessions.settings import default_settings
 
@@ -108,7 +109,12 @@ def auth_user(user: User | Row[Any]) -> AuthUser:
 
     Returns:
         Its `AuthUser`.
+
+    Raises:
+        ValueError: If the row was never flushed, so it has no id yet.
     """
+    if user.id is None:
+        raise ValueError("a user row must be flushed before it is viewed")
     return AuthUser(
         id=user.id,
         name=user.name,
@@ -123,7 +129,7 @@ def auth_user(user: User | Row[Any]) -> AuthUser:
 def _upsert_statement(dialect: str) -> Insert:
     # Built once per dialect with bound parameters: building it per sign-in cost a third of it.
     insert = conflict_insert(dialect)
-    table = User.__table__
+    table = table_of(User)
     cols = table.c
     stmt = insert(table).values(
         token_identifier=bindparam("token_identifier", type_=cols.token_identifier.type),
@@ -179,7 +185,9 @@ def profile_updates(new: Any, cols: Any) -> dict[str, Any]:
         Column name -> value expression.
     """
     keep_newer = _not_older(new, cols)
-    updates = {name: case((keep_newer, new[name]), else_=cols[name]) for name in ("name", "email", "avatar_url")}
+    updates: dict[str, ColumnElement[Any]] = {
+        name: case((keep_newer, new[name]), else_=cols[name]) for name in ("name", "email", "avatar_url")
+    }
     updates["profile_updated_at"] = func.coalesce(case((keep_newer, new.profile_updated_at)), cols.profile_updated_at)
     return updates
 
@@ -237,7 +245,10 @@ def upsert_user_in(db: Session, *, identity: Identity, now_ms: int) -> AuthUser:
     stmt = _upsert_statement(db.get_bind().dialect.name)
     row = db.exec(stmt, params=_upsert_values(identity, now_ms)).first()
     if row is None:
-        row = db.exec(select(*User.__table__.c).where(User.token_identifier == identity.token_identifier)).one()
+        users = table_of(User)
+        # A Core SELECT of every column, read as a Row like the upsert's RETURNING: SQLModel's `exec`
+        # declares no overload for it (fastapi/sqlmodel#909), and runs it through this same `execute`.
+        row = db.execute(sa_select(*users.c).where(users.c.token_identifier == identity.token_identifier)).one()
     first_session = db.exec(select(ModelSession.id).where(ModelSession.user_id == row.id).limit(1)).first()
     if first_session is None:
         db.add(

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import Update, bindparam, case, update
 from sqlmodel import Session
 
-from smnb_app.db import ModelSession, epoch_ms
+from smnb_app.db import ModelSession, epoch_ms, table_of
 from smnb_app.services.sessions.queries import owned_session, require_session_id
 from smnb_app.services.sessions.views import SessionView, session_view, view_from_columns
 
-_SESSIONS = ModelSession.__table__
+_SESSIONS = table_of(ModelSession)
 # Strictly increasing even within one millisecond, so updated_at can serve as a version.
 _TOUCHED = case(
     (_SESSIONS.c.updated_at + 1 > bindparam("b_now_ms"), _SESSIONS.c.updated_at + 1), else_=bindparam("b_now_ms")

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Integer, Select, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from smnb_app.db import SESSION_STATUSES, ModelSession
+from smnb_app.db import SESSION_STATUSES, ModelSession, table_of
 from smnb_app.services.sessions.errors import SessionNotFound, SessionValidationError
 from smnb_app.services.sessions.views import (
     SessionPage,
@@ -35,7 +35,7 @@ _TALLY = (
 
 
 def _listing(*, by_status: bool, after_cursor: bool) -> Select:
-    table = ModelSession.__table__
+    table = table_of(ModelSession)
     stmt = sa_select(table).where(table.c.user_id == bindparam("user_id", type_=Integer))
     if by_status:
         stmt = stmt.where(table.c.status == bindparam("status"))
@@ -147,7 +147,9 @@ def list_sessions(
     if cursor is not None:
         params["created_at"], params["last_id"] = decode_cursor(cursor)
     with db.begin():
-        rows = db.exec(_LISTINGS[status is not None, cursor is not None], params=params).mappings().all()
+        # SQLModel's `exec` declares no overload for a Core SELECT of a table (fastapi/sqlmodel#909)
+        # and runs it through this same `execute`.
+        rows = db.execute(_LISTINGS[status is not None, cursor is not None], params).mappings().all()
     items = tuple(view_from_columns(row) for row in rows[:limit])
     more = len(rows) > limit
     return SessionPage(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from sqlalchemy import RowMapping
 
 from smnb_app.db.models import ModelSession
 from smnb_app.services.sessions.errors import SessionValidationError
@@ -104,7 +105,7 @@ def session_view(row: ModelSession) -> SessionView:
     )
 
 
-def view_from_columns(columns: Mapping[str, Any]) -> SessionView:
+def view_from_columns(columns: RowMapping) -> SessionView:
     """Build the view of a session from its columns, as a Core statement returns them.
 
     Args:

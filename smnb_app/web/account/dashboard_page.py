@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
+from smnb_app.services.audit import SignInView
 from smnb_app.web.account.panel import account_card
 from smnb_app.web.account.sign_ins import SignInsState
 from smnb_app.web.live.link import COUNT_KEYS, SessionsLink
 from smnb_app.web.shared.formatting import format_epoch_ms
-from smnb_app.web.shell.layout import SIGN_OUT, page_shell, protected
+from smnb_app.web.signin.gate import SIGN_OUT, protected
 from smnb_app.web.signin.state import AuthState
 
 
@@ -60,7 +62,7 @@ def session_counts_card() -> rx.Component:
     )
 
 
-def sign_in_row(sign_in: rx.Var) -> rx.Component:
+def sign_in_row(sign_in: ObjectVar[SignInView]) -> rx.Component:
     """One recent sign-in: when, with which browser, from where."""
     return rx.table.row(
         rx.table.cell(format_epoch_ms(sign_in.at)),
@@ -102,17 +104,15 @@ def recent_sign_ins_card() -> rx.Component:
 
 def dashboard_page() -> rx.Component:
     """The protected dashboard."""
-    return page_shell(
-        protected(
-            rx.vstack(
-                rx.heading("Dashboard", size="7"),
-                profile_card(),
-                session_counts_card(),
-                recent_sign_ins_card(),
-                account_card(),
-                rx.button("Sign out", on_click=SIGN_OUT, variant="outline"),
-                spacing="4",
-                width="100%",
-            )
+    return protected(
+        rx.vstack(
+            rx.heading("Dashboard", size="7"),
+            profile_card(),
+            session_counts_card(),
+            recent_sign_ins_card(),
+            account_card(),
+            rx.button("Sign out", on_click=SIGN_OUT, variant="outline"),
+            spacing="4",
+            width="100%",
         )
     )

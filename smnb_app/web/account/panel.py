@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from smnb_app.web.account.state import AccountState
+from smnb_app.web.shared.callouts import error_callout
 from smnb_app.web.signin.state import AuthState
 
 
@@ -57,16 +58,7 @@ def account_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Your account", size="4"),
-            rx.cond(
-                AccountState.error != "",
-                rx.callout(
-                    AccountState.error,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    role="alert",
-                    data_testid="account-error",
-                ),
-            ),
+            error_callout(AccountState.error, testid="account-error"),
             rx.hstack(
                 rx.button(
                     "Sign out everywhere",

@@ -5,13 +5,13 @@ user at the identity provider (the dev provider's store, or Clerk's Backend API)
 as revoked so their remaining tokens are refused, and signs out every tab of the user on every
 worker.
 
-Deleting the account with the dev provider ends its sessions there, then refuses their tokens
-and deletes the user's data in one transaction. In Clerk mode the user cannot sign in again
-once Clerk has deleted them, so a failure after that call must not ask them to retry: the
-deletion is recorded first (a tombstone refusing every token of theirs), then Clerk deletes the
-user, then the data here is deleted. What fails after the tombstone is finished in the
-background (`DeletionFinisher`, then hourly housekeeping, after a restart too), and the user
-reads which part is done and which follows.
+Deleting the account with a provider that keeps no accounts (the dev provider) ends its sessions
+there, then refuses their tokens and deletes the user's data in one transaction. Where accounts
+live at the provider (Clerk), the user cannot sign in again once Clerk has deleted them, so a
+failure after that call must not ask them to retry: the deletion is recorded first (a tombstone
+refusing every token of theirs), then Clerk deletes the user, then the data here is deleted.
+What fails after the tombstone is finished in the background (`DeletionFinisher`, then hourly
+housekeeping, after a restart too), and the user reads which part is done and which follows.
 
 The two run as background events: they wait for every other tab of the user, and a tab that held
 its own state lock meanwhile could deadlock with another tab doing the same.
@@ -19,7 +19,6 @@ its own state lock meanwhile could deadlock with another tab doing the same.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from smnb_app.auth import token_identifier
-from smnb_app.config.settings import get_settings
-from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
+from smnb_app.providers.clerk.api import ClerkApiError
+from smnb_app.providers.clerk.clerk_provider import MissingSecretKey
 from smnb_app.services.identity.accounts import delete_account, export_account
 from smnb_app.services.identity.revocations import revoke
 from smnb_app.web.account.deletion import (
@@ -42,7 +41,7 @@ from smnb_app.web.account.deletion import (
 from smnb_app.web.live.link import user_scoped
 from smnb_app.web.shared.audit import audit_event, record_later
 from smnb_app.web.shared.failures import report_failure
-from smnb_app.web.shared.runtime import get_clerk_api, get_dev_provider, run_db
+from smnb_app.web.shared.runtime import get_clerk_api, get_provider, run_db
 from smnb_app.web.signin.state import AuthState
 from smnb_app.web.signin.tab_news import end_sessions_in_tabs
 
@@ -65,22 +64,8 @@ class Acting:
     client: str
 
 
-def _clerk() -> ClerkBackendApi:
-    api = get_clerk_api()
-    if api is None:
-        raise ClerkApiError(NO_SECRET_KEY)
-    return api
-
-
 def _failure(exc: ClerkApiError) -> str:
-    return NO_SECRET_KEY if str(exc) == NO_SECRET_KEY else UNREACHABLE
-
-
-async def _end_at_provider(acting: Acting) -> list[str]:
-    """End every session of the user at the identity provider; the ids known to have ended."""
-    if get_settings().auth_provider == "dev":
-        return await asyncio.to_thread(get_dev_provider().revoke_user_sessions, user_id=acting.subject)
-    return await _clerk().revoke_all_sessions(acting.subject)
+    return NO_SECRET_KEY if isinstance(exc, MissingSecretKey) else UNREACHABLE
 
 
 @user_scoped
@@ -131,7 +116,7 @@ class AccountState(rx.State):
             return
         error = ""
         try:
-            ended = list(dict.fromkeys([*await _end_at_provider(acting), acting.sid]))
+            ended = list(dict.fromkeys([*await get_provider().end_user_sessions(subject=acting.subject), acting.sid]))
             await run_db(lambda db: revoke(db=db, sids=ended, reason="sign_out_everywhere"))
             for sid in ended:
                 record_later(audit_event(self, "sign_out", user_id=acting.user_id, sid=sid, reason="everywhere"))
@@ -185,7 +170,7 @@ class AccountState(rx.State):
             yield rx.redirect("/")
 
     async def _delete(self, acting: Acting) -> DeletionOutcome:
-        if get_settings().auth_provider == "clerk":
+        if get_provider().remote_accounts:
             outcome = await delete_clerk_account(
                 token_identifier=acting.token_identifier,
                 subject=acting.subject,
@@ -198,7 +183,7 @@ class AccountState(rx.State):
         else:
             # The dev provider first: it mints no more tokens for these sessions. A new sign-in
             # may start afresh, so nothing is lost if the database step then fails.
-            ended = await _end_at_provider(acting)
+            ended = await get_provider().end_user_sessions(subject=acting.subject)
             await run_db(lambda db: delete_account(db=db, user_id=acting.user_id, ended_sids=[*ended, acting.sid]))
             outcome = DeletionOutcome(message=DELETED)
         if not outcome.finished:

@@ -20,12 +20,12 @@ import time
 from collections.abc import Mapping
 
 import reflex as rx
-from reflex.middleware import Middleware
+from reflex.middleware.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event
 from reflex_base.event.context import EventContext
 
-from smnb_app.services.audit import AuditThrottle
+from smnb_app.system.throttle import Throttle
 from smnb_app.web.guard.payloads import HandlerShape
 from smnb_app.web.shared.audit import audit_event, client_label, first_in_a_while, record_later
 from smnb_app.web.signin.state import AuthState
@@ -37,7 +37,7 @@ TOO_MANY_SIGN_INS = "Too many sign-ins from your network; try again in a minute.
 WARN_EVERY_S = 60.0
 # The notice stays this long after the last dropped event, rather than flicker as tokens refill.
 NOTICE_HOLD_S = 3.0
-_REFUSALS = AuditThrottle(interval_s=WARN_EVERY_S, max_per_interval=120)
+_REFUSALS = Throttle(interval_s=WARN_EVERY_S, max_per_interval=120)
 
 
 class EventGuardState(rx.State):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import reflex as rx
 from reflex.state import BaseState
@@ -55,7 +55,6 @@ class SessionsLink(rx.State):
 
 
 @runtime_checkable
-@runtime_checkable
 class SessionsFollower(Protocol):
     """A user-scoped state that shows the user's sessions and reloads when the tab is behind."""
 
@@ -63,7 +62,10 @@ class SessionsFollower(Protocol):
         """Re-read what the state shows, unless it was read after `behind_as_of_ns`."""
 
 
-def user_scoped(cls: type[BaseState]) -> type[BaseState]:
+_ScopedState = TypeVar("_ScopedState", bound=BaseState)
+
+
+def user_scoped(cls: type[_ScopedState]) -> type[_ScopedState]:
     """Register a per-tab state to be reset when the tab's user changes (class decorator).
 
     Args:
@@ -121,4 +123,6 @@ async def catch_up(state: BaseState, user_id: int) -> None:
         return
     link._take_tally(tally, read_ns)
     for cls in _FOLLOWERS:
-        await (await state.get_state(cls))._follow_up(user_id, behind_as_of_ns=read_ns)
+        follower = await state.get_state(cls)
+        if isinstance(follower, SessionsFollower):  # always: `user_scoped` listed it as one
+            await follower._follow_up(user_id, behind_as_of_ns=read_ns)

@@ -1,11 +1,11 @@
 """The registry of a user's tabs, kept in Reflex's state manager (memory, disk or Redis).
 
 A verified tab registers its client token in a registry stored under the user's link token
-(`SessionsTabs`); after a change, the acting tab delivers the news to every other registered
-tab with `app.modify_state`, in parallel, and each delivery re-checks on the receiving tab that
-it is still signed in as that user before it touches anything. A tab that signed out, expired or
-switched user therefore receives nothing and is dropped from the registry; tabs that stopped
-refreshing their token (closed) age out. No process keeps a map of users to tabs.
+(`SessionsTabs`); after a change, the news is delivered to every other registered tab in
+parallel (see `delivery`), and each delivery re-checks on the receiving tab that it is still
+signed in as that user before it touches anything. A tab that signed out, expired or switched
+user therefore receives nothing and is dropped from the registry; tabs that stopped refreshing
+their token (closed) age out. No process keeps a map of users to tabs.
 
 The link token names the user AND carries an HMAC under a server secret: Reflex lets a browser
 pick any client token and keeps state under it, so a guessable token ("user42") would let a
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 # Tabs re-register on every token refresh (at 5/6 of a token's life: about once a minute for
 # Clerk's); silence this long, or two token lives when they are longer, means gone.
 STALE_AFTER_MS = 5 * 60 * 1000
-# Deliveries in progress (asyncio keeps only weak references to tasks).
 
 
 class SessionsTabs(rx.State):
@@ -60,7 +59,7 @@ def link_token(user_id: int) -> str:
     return f"user{user_id}k{digest[:40]}"
 
 
-async def _edit_tabs(token: str, change: Callable[[dict[str, int]], None]) -> dict[str, int]:
+async def _edit_tabs(token: str, change: Callable[[dict[str, int]], object]) -> dict[str, int]:
     """Apply `change` to a user's registry under its lock; return the registry after it."""
     async with get_state_manager().modify_state(rx.BaseStateToken(ident=token, cls=SessionsTabs)) as root:
         registry = await root.get_state(SessionsTabs)
@@ -134,11 +133,9 @@ def stale_after_ms() -> int:
     """How long a registered tab may stay silent before it counts as closed.
 
     Returns:
-        `STALE_AFTER_MS`, or two lifetimes of the dev provider's tokens when those are longer.
+        `STALE_AFTER_MS`, or two lifetimes of the provider's tokens when those are longer.
     """
-    settings = get_settings()
-    lifetime_ms = settings.dev_token_lifetime_s * 1000 if settings.auth_provider == "dev" else 0
-    return max(STALE_AFTER_MS, 2 * lifetime_ms)
+    return max(STALE_AFTER_MS, 2 * get_settings().token_lifetime_s * 1000)
 
 
 async def _read_tabs(token: str) -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""The sessions feature: the /sessions page's state, list, rows, panels and patches (model sessions only)."""

@@ -38,7 +38,7 @@ class SessionsListing(rx.State, mixin=True):
     """The tab's view of the user's sessions: filter, loaded rows, "load more"."""
 
     status_filter: str = "all"
-    sessions: list[SessionRow] = []
+    sessions: rx.Field[list[SessionRow]] = rx.field(default_factory=list)
     has_more: bool = False
     loaded: bool = False
     loading: bool = False

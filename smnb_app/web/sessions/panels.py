@@ -20,7 +20,7 @@ class SessionsPanels(rx.State, mixin=True):
     confirm_delete_name: str = ""
 
     # The rows the tab shows, declared by `SessionsListing`, the other mixin of `SessionsState`.
-    sessions: list[SessionRow]
+    sessions: rx.Field[list[SessionRow]]
 
     def _close_panels(self) -> None:
         self.editing_id = self.settings_id = self.confirm_delete_id = 0

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import reflex as rx
-from reflex.event import EventChain, key_event
-from reflex.vars.base import Var
+from typing import cast
 
+import reflex as rx
+from reflex.event import EventCallback, EventChain, EventType, key_event
+from reflex.vars import ObjectVar, Var
+from reflex_base.utils.types import ArgsSpec
+
+from smnb_app.web.sessions.rows import SessionRow
 from smnb_app.web.sessions.settings_panel import settings_panel
 from smnb_app.web.sessions.state import SessionsState
 
 _STATUS_COLORS = (("active", "green"), ("paused", "amber"), "gray")
 
 
-def _action(label: str, testid: str, busy_key: str, on_click: rx.EventSpec, **props) -> rx.Component:
+def _action(label: str, testid: str, busy_key: str, on_click: EventType[()], **props) -> rx.Component:
     return rx.button(
         label,
         size="1",
@@ -25,9 +29,10 @@ def _action(label: str, testid: str, busy_key: str, on_click: rx.EventSpec, **pr
     )
 
 
-def _on_escape(handler: rx.EventHandler) -> Var:
+def _on_escape(handler: EventCallback[()]) -> Var:
     # Filtered in the browser: the server hears of Escape only, not of every key typed.
-    chain = Var.create(EventChain.create([handler], args_spec=key_event))
+    # Reflex's own triggers take `key_event` as their args spec; its `ArgsSpec` type does not admit it.
+    chain = Var.create(EventChain.create([handler], args_spec=cast(ArgsSpec, key_event)))
     return Var(
         _js_expr=f"((_e) => {{ if (_e.key === 'Escape') {{ ({chain})(_e); }} }})",
         _var_type=EventChain,
@@ -35,7 +40,7 @@ def _on_escape(handler: rx.EventHandler) -> Var:
     )
 
 
-def _name(row: rx.Var) -> rx.Component:
+def _name(row: ObjectVar[SessionRow]) -> rx.Component:
     editing = rx.form(
         rx.hstack(
             rx.input(
@@ -71,7 +76,12 @@ def _name(row: rx.Var) -> rx.Component:
     return rx.cond(SessionsState.editing_id == row.id, editing, shown)
 
 
-def _status_actions(row: rx.Var) -> rx.Component:
+def _status_color(status: Var) -> Var:
+    # A match of plain values is a Var; Reflex types every match as `Component | Var`.
+    return cast(Var, rx.match(status, *_STATUS_COLORS))
+
+
+def _status_actions(row: ObjectVar[SessionRow]) -> rx.Component | Var:
     busy_key = f"status-{row.id}"
     change = SessionsState.change_status
     return rx.match(
@@ -94,7 +104,7 @@ def _status_actions(row: rx.Var) -> rx.Component:
     )
 
 
-def session_row(row: rx.Var) -> rx.Component:
+def session_row(row: ObjectVar[SessionRow]) -> rx.Component:
     """A session's card.
 
     Args:
@@ -107,7 +117,7 @@ def session_row(row: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 _name(row),
-                rx.badge(row.status, color_scheme=rx.match(row.status, *_STATUS_COLORS), data_testid="session-status"),
+                rx.badge(row.status, color_scheme=_status_color(row.status), data_testid="session-status"),
                 rx.spacer(),
                 rx.cond(
                     row.editable,

@@ -1,4 +1,8 @@
-"""Pure helpers of the sessions page state: row shape, filters, setting values, page walks."""
+"""The sessions page's rows: their shape, the filters, the setting values a browser sends, and reading pages.
+
+Everything here is pure except `load_page` and `load_listing`, which read the user's sessions
+through the database session they are given.
+"""
 
 from __future__ import annotations
 
@@ -169,7 +173,10 @@ def setting_value(key: str, raw: Any) -> Any:
     problem = setting_problem(key, value)
     if problem is not None:
         raise SessionValidationError(problem)
-    return value if key == "max_tokens" else round(float(value), _FLOAT_DIGITS)
+    # `setting_problem` has refused everything but numbers: the check only tells the type checker.
+    if key == "max_tokens" or not isinstance(value, int | float):
+        return value
+    return round(float(value), _FLOAT_DIGITS)
 
 
 def load_page(db: Session, *, user_id: int, status: str | None, cursor: str | None) -> Listing:

@@ -6,13 +6,13 @@ import reflex as rx
 
 from smnb_app.web.sessions.list_panel import sessions_panel
 from smnb_app.web.sessions.state import SessionsState
-from smnb_app.web.shell.layout import page_shell, protected
+from smnb_app.web.signin.gate import protected
 from smnb_app.web.signin.state import AuthState
 
 
 def sessions_page() -> rx.Component:
     """The protected sessions page."""
-    return page_shell(protected(sessions_panel()))
+    return protected(sessions_panel())
 
 
 # Access check first (it may redirect), then the tab's own load; a tab whose token arrives

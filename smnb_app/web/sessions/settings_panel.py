@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import reflex as rx
+from reflex.vars import ObjectVar, Var
 
-from smnb_app.web.sessions.rows import CONTROL_MODES, MODELS, SETTING_RANGES
+from smnb_app.web.sessions.rows import CONTROL_MODES, MODELS, SETTING_RANGES, SessionRow
 from smnb_app.web.sessions.state import SessionsState
 
 
@@ -46,12 +47,17 @@ def _labeled(label: str, control: rx.Component, readout: rx.Component | None = N
     )
 
 
-def _choice(row: rx.Var, key: str, label: str, items: tuple[str, ...], enabled: rx.Var) -> rx.Component:
+def _setting(row: ObjectVar[SessionRow], key: str) -> Var:
+    # What `row[key]` reads; Reflex types `[]` on an object var for mappings only.
+    return getattr(row, key)
+
+
+def _choice(row: ObjectVar[SessionRow], key: str, label: str, items: tuple[str, ...], enabled: Var) -> rx.Component:
     return _labeled(
         label,
         rx.select(
             list(items),
-            value=row[key].to(str),
+            value=_setting(row, key).to(str),
             on_change=lambda value: SessionsState.change_setting(row.id, key, value),
             disabled=~enabled,
             width="100%",
@@ -60,8 +66,8 @@ def _choice(row: rx.Var, key: str, label: str, items: tuple[str, ...], enabled: 
     )
 
 
-def _slider(row: rx.Var, spec: SliderSpec, enabled: rx.Var) -> rx.Component:
-    value = row[spec.key].to(float)
+def _slider(row: ObjectVar[SessionRow], spec: SliderSpec, enabled: Var) -> rx.Component:
+    value = _setting(row, spec.key).to(float)
     return _labeled(
         spec.label,
         rx.slider(
@@ -80,7 +86,7 @@ def _slider(row: rx.Var, spec: SliderSpec, enabled: rx.Var) -> rx.Component:
     )
 
 
-def settings_panel(row: rx.Var) -> rx.Component:
+def settings_panel(row: ObjectVar[SessionRow]) -> rx.Component:
     """The settings of one session.
 
     hands-free: only the control mode can change; balanced: also model and temperature;

@@ -3,26 +3,25 @@
 Each action takes the user from `AuthState._verified_user_id()` and makes exactly one service
 call; a session id from the browser only ever reaches a service together with that verified
 id, so naming someone else's session is answered "Session not found". After a change the tab
-reads the counts in the same step and applies the change to itself as a patch, then hands the
-same patch to the user's other tabs (`broadcast`), which apply it in memory: one database read
-per change, however many tabs the user has open.
+reads the counts in the same step and applies the change to itself as a patch, then pushes the
+same patch to the user's other tabs (`push_to_other_tabs`), which apply it in memory: one
+database read per change, however many tabs the user has open.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 from typing import Any
 
 import reflex as rx
-from reflex_base.registry import RegistrationContext
 from sqlmodel import Session
 
 from smnb_app.config.settings import get_settings
 from smnb_app.services import sessions as svc
+from smnb_app.web.live.delivery import push_to_other_tabs
 from smnb_app.web.live.link import user_scoped
-from smnb_app.web.live.registry import broadcast, link_token
+from smnb_app.web.live.registry import link_token
 from smnb_app.web.sessions.listing import SessionsListing
 from smnb_app.web.sessions.panels import SessionsPanels
 from smnb_app.web.sessions.patches import SessionsPatch
@@ -86,7 +85,9 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             if then is not None:
                 then()
             await self._take_patch(patch)
-            broadcast(patch.token, self.router.session.client_token, partial(_deliver, patch=patch), user_id=user_id)
+            push_to_other_tabs(
+                user_id, SessionsState, lambda tab: tab._take_patch(patch), sender=self.router.session.client_token
+            )
         except svc.SessionError as exc:
             self.error = str(exc)
         except Exception as exc:
@@ -108,7 +109,8 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             form_data: The rename form; its `name` field holds the new name.
         """
         session_id = self.editing_id
-        name = form_data.get("name") if isinstance(form_data, dict) else None
+        # Whatever the browser sent: the service refuses anything but a valid name, None included.
+        name: Any = form_data.get("name") if isinstance(form_data, dict) else None
 
         def close() -> None:
             self.editing_id = 0
@@ -174,18 +176,3 @@ class SessionsState(SessionsPanels, SessionsListing, rx.State):
             lambda db, uid: svc.delete_session(db=db, user_id=uid, session_id=session_id),
             removes=session_id,
         )
-
-
-async def _deliver(client: str, *, patch: SessionsPatch) -> bool:
-    """Apply a change of the user's sessions to one of their other tabs.
-
-    Args:
-        client: The other tab's client token, from the user's registry.
-        patch: The change.
-
-    Returns:
-        Whether the tab is still the user's (False: it was left unchanged).
-    """
-    app = RegistrationContext.get().app
-    async with app.modify_state(rx.BaseStateToken(ident=client, cls=SessionsState)) as root:
-        return await (await root.get_state(SessionsState))._take_patch(patch)

@@ -17,14 +17,15 @@ from reflex.state import BaseState
 from smnb_app.config.settings import get_settings
 from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.net.client_address import client_address
-from smnb_app.services.audit import AuditEvent, AuditThrottle, record_event
+from smnb_app.services.audit import AuditEvent, record_event
+from smnb_app.system.throttle import Throttle
 from smnb_app.web.shared.detached import run_detached
 from smnb_app.web.shared.runtime import run_db
 
 logger = logging.getLogger(__name__)
 
 # A flood from many tabs at once is bounded too: at most this many rows a minute per process.
-_FLOODS = AuditThrottle(max_per_interval=120)
+_FLOODS = Throttle(max_per_interval=120)
 
 
 def request_client(state: BaseState) -> tuple[str, str]:
@@ -61,17 +62,31 @@ def audit_event(
     return AuditEvent(kind=kind, user_id=user_id, sid=sid, reason=reason, ip=ip, user_agent=user_agent)
 
 
+def tab_tag(client_token: str) -> str:
+    """A tab's name in logs and flood keys: a digest of its client token, which must not be logged itself.
+
+    Reflex keeps a tab's state under its client token, so the token is as good as the tab's
+    session; the digest lets an operator follow one tab across instances' logs.
+
+    Args:
+        client_token: The tab's Reflex client token.
+
+    Returns:
+        The first 12 hex digits of its SHA-256.
+    """
+    return hashlib.sha256(client_token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
 def client_label(state: BaseState) -> str:
-    """A short, stable name of the tab for logs: its client token itself gives access to its state.
+    """The `tab_tag` of the tab a state belongs to.
 
     Args:
         state: Any state of the tab.
 
     Returns:
-        The first 12 hex digits of the client token's SHA-256.
+        The tag.
     """
-    token = state.router.session.client_token
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return tab_tag(state.router.session.client_token)
 
 
 def first_in_a_while(state: BaseState, kind: str, *, key: str | None = None) -> bool:

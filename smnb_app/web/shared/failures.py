@@ -13,6 +13,7 @@ Redis): its notice goes to the tab as a delta of its own, see `redis_outage`.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -104,7 +105,8 @@ def backend_exception_handler(exception: Exception) -> EventSpec | None:
         notice = {FailureState.get_full_name(): {f"failed{FIELD_MARKER}": True, f"message{FIELD_MARKER}": message}}
         refuse_for_outage(notice, f"an event was refused: {type(exception).__name__}")
         return None
-    return FailureState.show_failure(report_failure("an event handler failed", exception))
+    # Reflex types a called handler as its static stand-in, `EventCallback`; at run time it is an `EventSpec`.
+    return cast(EventSpec, FailureState.show_failure(report_failure("an event handler failed", exception)))
 
 
 def frontend_exception_handler(exception: Exception) -> None:

@@ -25,8 +25,8 @@ import logging
 import re
 import time
 import traceback
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, cast
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -162,7 +162,9 @@ async def _until_answers(state_manager: StateManagerRedis) -> None:
     while True:
         await asyncio.sleep(PING_EVERY_S)
         with contextlib.suppress(*_OUTAGES, OSError, TimeoutError):
-            await asyncio.wait_for(state_manager.redis.ping(), PING_TIMEOUT_S)
+            # redis-py types ping() for its sync and asyncio clients alike; the asyncio one's is awaitable.
+            pong = cast(Awaitable[bool], state_manager.redis.ping())
+            await asyncio.wait_for(pong, PING_TIMEOUT_S)
             return
 
 

@@ -16,42 +16,21 @@ from urllib.parse import urlsplit
 from reflex.config import get_config
 from sqlmodel import Session
 
-from smnb_app.auth import SessionClaims, TokenVerifier, VerifierConfig
+from smnb_app.auth import SessionClaims, TokenVerifier
 from smnb_app.config.settings import Settings, get_settings
 from smnb_app.db.availability import as_outage
 from smnb_app.db.engine import get_reader_engine, session_scope
 from smnb_app.db.on_loop import LockBusy, run_without_waiting, uses_sqlite
 from smnb_app.net.client_address import is_loopback_host
 from smnb_app.net.origins import app_origins
+from smnb_app.providers.base import IdentityProvider
+from smnb_app.providers.choose import provider_for
 from smnb_app.providers.clerk.api import ClerkApiError, ClerkBackendApi
-from smnb_app.providers.dev.provider import DevIdentityProvider
-from smnb_app.providers.dev.routes import DevRoutePolicy
 from smnb_app.services.identity.users import Identity, identity_from_claims
 from smnb_app.system.secure_files import UnsafeFileError, load_or_create_secret
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-
-def verifier_config(settings: Settings, origins: tuple[str, ...]) -> VerifierConfig:
-    """The verifier configuration for the active identity provider.
-
-    Args:
-        settings: The validated settings.
-        origins: The app's own origins: the only authorized parties (`azp`) accepted.
-
-    Returns:
-        The configuration: the dev issuer's JWKS over HTTP, or Clerk's PEM/JWKS.
-    """
-    clerk = settings.auth_provider == "clerk"
-    return VerifierConfig(
-        issuer=settings.issuer,
-        jwks_url=settings.jwks_url,
-        jwt_key=settings.clerk_jwt_key if clerk else None,
-        secret_key=settings.clerk_secret_key if clerk else None,
-        authorized_parties=origins,
-        clock_skew_s=settings.clock_skew_s,
-    )
 
 
 @lru_cache(maxsize=1)
@@ -65,32 +44,15 @@ def get_app_origins() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def get_verifier() -> TokenVerifier:
-    """The process-wide token verifier (its JWKS and token caches are shared by every tab)."""
-    return TokenVerifier(verifier_config(get_settings(), get_app_origins()))
+def get_provider() -> IdentityProvider:
+    """The identity provider the settings select, built once per process."""
+    return provider_for(get_settings(), get_app_origins())
 
 
 @lru_cache(maxsize=1)
-def get_dev_provider() -> DevIdentityProvider:
-    """The embedded dev identity provider, with its key and sign-in store under `.smnb/`."""
-    settings = get_settings()
-    key_path = Path(settings.dev_key_path)
-    return DevIdentityProvider(
-        issuer=settings.issuer,
-        key_path=key_path,
-        store_path=key_path.with_name("dev_sessions.sqlite3"),
-        lifetime_s=settings.dev_token_lifetime_s,
-    )
-
-
-def dev_route_policy() -> DevRoutePolicy:
-    """Who may call the dev provider's sign-in routes, from the settings and the app's origins."""
-    settings = get_settings()
-    return DevRoutePolicy(
-        origins=get_app_origins(),
-        trusted_proxies=settings.trusted_proxies,
-        allow_remote=settings.dev_auth_allow_remote,
-    )
+def get_verifier() -> TokenVerifier:
+    """The process-wide token verifier (its JWKS and token caches are shared by every tab)."""
+    return TokenVerifier(get_provider().verifier_config())
 
 
 @lru_cache(maxsize=1)
@@ -122,12 +84,7 @@ def start_up_warnings(settings: Settings, origins: tuple[str, ...]) -> list[str]
     """
     if not settings.production:
         return []
-    warnings = []
-    if settings.auth_provider == "dev":
-        warnings.append(
-            "the passwordless dev sign-in runs in production mode (SMNB_ALLOW_DEV_AUTH_IN_PROD=1); "
-            "anyone who reaches it can sign in as anyone it is allowed to answer"
-        )
+    warnings = provider_for(settings, origins).start_up_warnings()
     if all(is_loopback_host(urlsplit(origin).netloc) for origin in origins):
         warnings.append(
             f"production mode accepts tokens for {origins[0]} only; set REFLEX_DEPLOY_URL (or "
@@ -142,9 +99,7 @@ def load_secrets_or_exit() -> None:
     Raises:
         SystemExit: Naming each file and what to fix (printed to stderr, exit status 1).
     """
-    loaders = [get_link_secret]
-    if get_settings().auth_provider == "dev":
-        loaders.append(get_dev_provider)
+    loaders = [get_link_secret, get_provider().load_secrets]
     problems = []
     for load in loaders:
         try:
@@ -157,11 +112,8 @@ def load_secrets_or_exit() -> None:
 
 @lru_cache(maxsize=1)
 def get_clerk_api() -> ClerkBackendApi | None:
-    """Clerk's Backend API client, when Clerk mode has a secret key to call it with."""
-    settings = get_settings()
-    if settings.auth_provider != "clerk" or not settings.clerk_secret_key:
-        return None
-    return ClerkBackendApi(settings.clerk_secret_key, api_url=settings.clerk_api_url)
+    """The provider's Backend API client (Clerk's, when it has a secret key to call it with)."""
+    return get_provider().backend_api()
 
 
 async def resolve_identity(claims: SessionClaims) -> Identity:

@@ -11,11 +11,7 @@ from reflex_base import constants
 from smnb_app.config.settings import Settings
 from smnb_app.net.origins import origin_of, websocket_origin
 from smnb_app.net.security_headers import PolicySources
-from smnb_app.providers.clerk.config import frontend_api_from_publishable_key
-
-# Clerk's bot protection (Cloudflare Turnstile) and avatar host, as Clerk's CSP guide lists them.
-CLERK_CHALLENGES = "https://challenges.cloudflare.com"
-CLERK_IMAGES = "https://img.clerk.com"
+from smnb_app.providers.choose import provider_for
 
 
 def policy_sources(settings: Settings, origins: tuple[str, ...]) -> PolicySources:
@@ -27,26 +23,14 @@ def policy_sources(settings: Settings, origins: tuple[str, ...]) -> PolicySource
 
     Returns:
         The app's origins and websockets (and the backend's and the dev issuer's, when they have
-        other URLs); in Clerk mode also the Frontend API (requests, and the scripts of clerk-js
-        and of the UI bundle), the hosts of a custom CLERK_JS_URL and CLERK_UI_URL, Clerk's bot
-        protection and its avatars.
+        other URLs), and the hosts the identity provider's browser half needs.
     """
     # The backend's and the dev issuer's URLs may differ from the pages' (another port).
     backends = (origin_of(get_config().api_url), origin_of(settings.backend_url))
     # CSP has no syntax for IPv6 literals; a page served from one is covered by 'self'.
     own = tuple(origin for origin in dict.fromkeys((*origins, *backends)) if "://[" not in origin)
     connect = (*own, *(websocket_origin(origin) for origin in own))
-    if settings.auth_provider != "clerk":
-        return PolicySources(connect=connect)
-    frontend_api = "https://" + frontend_api_from_publishable_key(settings.clerk_publishable_key or "")
-    scripts = [frontend_api, CLERK_CHALLENGES]
-    scripts.extend(origin_of(url) for url in (settings.clerk_js_url, settings.clerk_ui_url) if url)
-    return PolicySources(
-        connect=(*connect, frontend_api),
-        script=tuple(dict.fromkeys(scripts)),
-        frame=(CLERK_CHALLENGES,),
-        image=(CLERK_IMAGES,),
-    )
+    return provider_for(settings, origins).policy_sources(connect)
 
 
 def frontend_build_dir() -> Path:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from smnb_app.web.shell.layout import page_shell, sign_in_prompt, spinner_panel
+from smnb_app.web.signin.gate import sign_in_prompt, spinner_panel
 from smnb_app.web.signin.state import AuthState
 
 
 def landing_page() -> rx.Component:
     """The public home page."""
-    return page_shell(
+    return rx.fragment(
         rx.heading("SMNB", size="8"),
         rx.text("Model sessions that are yours alone, verified on the server.", size="4"),
         rx.cond(

@@ -1,0 +1,1 @@
+"""The sign-in feature: AuthState and its expiry and redirects, the token bridge, the sign-in pages."""

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 import reflex as rx
 
@@ -26,6 +27,16 @@ class ExpiryWatch(rx.State, mixin=True):
 
     _watcher: str = ""
     _watch_until: float = 0.0
+
+    if TYPE_CHECKING:
+        # Provided by `AuthState`, the state this mixin is part of.
+        is_authenticated: bool
+        _user_id: int
+        _claims: dict
+
+        def _deadline(self) -> float: ...
+        def _drop(self) -> None: ...
+        def _sign_in_redirect(self) -> rx.event.EventSpec | None: ...
 
     @rx.event(background=True)
     async def expire_session(self):

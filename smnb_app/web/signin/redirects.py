@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import reflex as rx
 
 from smnb_app.net.next_path import SIGN_IN_PATH, SIGN_UP_PATH, safe_next_path
@@ -13,6 +15,15 @@ MAX_ERROR_LENGTH = 200
 
 class AuthPages(rx.State, mixin=True):
     """Redirects between the protected pages and sign-in, and the sign-in form's events."""
+
+    if TYPE_CHECKING:
+        # Provided by `AuthState`, the state this mixin is part of.
+        is_loading: bool
+        is_authenticated: bool
+        auth_error: str
+
+        def _verified_user_id(self) -> int | None: ...
+        def _signed_out(self) -> rx.event.EventSpec | None: ...
 
     def _sign_in_redirect(self) -> rx.event.EventSpec | None:
         url = self.router.url

@@ -74,18 +74,3 @@ def is_protected(path: str) -> bool:
         True for the dashboard and the sessions page.
     """
     return path.rstrip("/") in PROTECTED_PATHS
-
-
-def tab_tag(client_token: str) -> str:
-    """A tab's name in the log: a digest of its client token, which must not be logged itself.
-
-    Reflex keeps a tab's state under its client token, so the token is as good as the tab's
-    session; the digest lets an operator follow one tab across instances' logs.
-
-    Args:
-        client_token: The tab's Reflex client token.
-
-    Returns:
-        The first 12 hex digits of its SHA-256.
-    """
-    return hashlib.sha256(client_token.encode()).hexdigest()[:12]

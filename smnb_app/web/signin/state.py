@@ -6,6 +6,7 @@ import logging
 import time
 
 import reflex as rx
+from reflex.event import EventType
 
 from smnb_app.auth import SessionClaims, TokenVerificationError
 from smnb_app.config.settings import get_settings
@@ -14,12 +15,12 @@ from smnb_app.services.identity.revocations import ENDED_MESSAGE, is_revoked
 from smnb_app.services.identity.sign_ins import sign_in
 from smnb_app.services.identity.users import AuthUser
 from smnb_app.web.live.link import catch_up, link_user
-from smnb_app.web.shared.audit import audit_event, first_in_a_while, record_later
+from smnb_app.web.shared.audit import audit_event, first_in_a_while, record_later, tab_tag
 from smnb_app.web.shared.failures import report_failure
 from smnb_app.web.shared.runtime import get_verifier, resolve_identity, run_db
 from smnb_app.web.signin.expiry import ExpiryWatch
 from smnb_app.web.signin.redirects import AuthPages
-from smnb_app.web.signin.rules import ClerkUser, rejection_message, tab_tag, token_digest
+from smnb_app.web.signin.rules import ClerkUser, rejection_message, token_digest
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
 
     is_loading: bool = True
     is_authenticated: bool = False
-    user: AuthUser | None = None
-    clerk_user: ClerkUser | None = None
+    # Declared as fields so that `AuthState.user.name` is typed as a Var of the user's fields.
+    user: rx.Field[AuthUser | None] = rx.field(None)
+    clerk_user: rx.Field[ClerkUser | None] = rx.field(None)
     auth_error: str = ""
 
     _token_digest: str = ""
@@ -179,7 +181,7 @@ class AuthState(AuthPages, ExpiryWatch, rx.State):
             self._reject_ended()
             return None
         await catch_up(self, user.id)
-        events = [AuthState.expire_session]
+        events: list[EventType[()]] = [AuthState.expire_session]
         if first and self._on_sign_in_page():
             events.append(self._to_next())
         return events

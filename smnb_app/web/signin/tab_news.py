@@ -1,18 +1,14 @@
 """News about a user that reaches every open tab of theirs, on every worker: a session ended, a new profile.
 
 The provider (a webhook) or the user (sign out everywhere, delete my account) changes something
-outside any tab; each of the user's registered tabs is then changed through the state manager
-(`app.modify_state`; with Redis the delta reaches a socket held by another worker through
-Reflex's pub/sub), after checking that it is still signed in as that user.
+outside any tab; each of the user's registered tabs then gets the news through `push_to_tabs`,
+after checking that it is still signed in as that user.
 """
 
 from __future__ import annotations
 
-import reflex as rx
-from reflex_base.registry import RegistrationContext
-
 from smnb_app.services.identity.users import AuthUser
-from smnb_app.web.live.registry import reach_tabs
+from smnb_app.web.live.delivery import push_to_tabs
 from smnb_app.web.signin.state import AuthState
 
 
@@ -25,19 +21,16 @@ async def end_sessions_in_tabs(user_id: int, *, sids: frozenset[str] | None, mes
         message: What the signed-out tabs say.
         sender: A tab to leave out (the acting one, which signs itself out).
     """
-    app = RegistrationContext.get().app
 
-    async def deliver(client: str) -> bool:
-        async with app.modify_state(rx.BaseStateToken(ident=client, cls=AuthState)) as root:
-            auth = await root.get_state(AuthState)
-            if auth._user_id != user_id:
-                return False
-            if sids is not None and auth._claims.get("sid") not in sids:
-                return True
-            auth._end(message)
+    async def end(auth: AuthState) -> bool:
+        if auth._user_id != user_id:
             return False
+        if sids is not None and auth._claims.get("sid") not in sids:
+            return True
+        auth._end(message)
+        return False
 
-    await reach_tabs(user_id, deliver, sender=sender)
+    await push_to_tabs(user_id, AuthState, end, sender=sender)
 
 
 async def show_profile_in_tabs(user: AuthUser) -> None:
@@ -46,14 +39,11 @@ async def show_profile_in_tabs(user: AuthUser) -> None:
     Args:
         user: The user after the change.
     """
-    app = RegistrationContext.get().app
 
-    async def deliver(client: str) -> bool:
-        async with app.modify_state(rx.BaseStateToken(ident=client, cls=AuthState)) as root:
-            auth = await root.get_state(AuthState)
-            if auth._user_id != user.id or not auth.is_authenticated:
-                return False
-            auth._show(user)
-            return True
+    async def show(auth: AuthState) -> bool:
+        if auth._user_id != user.id or not auth.is_authenticated:
+            return False
+        auth._show(user)
+        return True
 
-    await reach_tabs(user.id, deliver)
+    await push_to_tabs(user.id, AuthState, show)

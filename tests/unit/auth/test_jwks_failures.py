@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,14 +17,8 @@ from tests.support.clock import FakeClock
 from tests.support.jwks_server import JwksServer, Mode
 
 
-@pytest.fixture
-def server() -> Iterator[JwksServer]:
-    with JwksServer([signing_key(0)]) as running:
-        yield running
-
-
-def jwks_verifier(server: JwksServer, clock: FakeClock, **overrides: Any) -> TokenVerifier:
-    settings: dict[str, Any] = {"issuer": server.base_url, "jwks_retry_backoff_s": (0.001, 0.001)}
+def jwks_verifier(jwks_server: JwksServer, clock: FakeClock, **overrides: Any) -> TokenVerifier:
+    settings: dict[str, Any] = {"issuer": jwks_server.base_url, "jwks_retry_backoff_s": (0.001, 0.001)}
     return TokenVerifier(VerifierConfig(**(settings | overrides)), clock=clock)
 
 
@@ -36,26 +29,26 @@ async def reason_for(verifier: TokenVerifier, token: str) -> Reason:
 
 
 @pytest.mark.parametrize("mode", [Mode.UNAVAILABLE, Mode.EMPTY_OBJECT, Mode.EMPTY_KEYS, Mode.INVALID_JSON])
-async def test_broken_jwks_fails_to_load_after_three_attempts(server: JwksServer, mode: Mode) -> None:
+async def test_broken_jwks_fails_to_load_after_three_attempts(jwks_server: JwksServer, mode: Mode) -> None:
     clock = FakeClock()
-    server.mode = mode
-    verifier = jwks_verifier(server, clock)
-    reason = await reason_for(verifier, issuer_for(clock, issuer=server.base_url).issue())
-    assert (reason, server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 3)
+    jwks_server.mode = mode
+    verifier = jwks_verifier(jwks_server, clock)
+    reason = await reason_for(verifier, issuer_for(clock, issuer=jwks_server.base_url).issue())
+    assert (reason, jwks_server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 3)
 
 
-async def test_failed_load_is_not_retried_within_the_cooldown(server: JwksServer) -> None:
+async def test_failed_load_is_not_retried_within_the_cooldown(jwks_server: JwksServer) -> None:
     clock = FakeClock()
-    server.mode = Mode.UNAVAILABLE
-    verifier = jwks_verifier(server, clock)
-    issuer = issuer_for(clock, issuer=server.base_url)
+    jwks_server.mode = Mode.UNAVAILABLE
+    verifier = jwks_verifier(jwks_server, clock)
+    issuer = issuer_for(clock, issuer=jwks_server.base_url)
     for _ in range(20):
         assert await reason_for(verifier, issuer.issue()) == Reason.JWK_REMOTE_FAILED_TO_LOAD
-    assert server.hits == 3
-    server.mode = Mode.KEYS
+    assert jwks_server.hits == 3
+    jwks_server.mode = Mode.KEYS
     clock.advance(10)
     assert (await verifier.verify(issuer.issue(sub="user_back"))).sub == "user_back"
-    assert server.hits == 4
+    assert jwks_server.hits == 4
 
 
 async def test_unreachable_jwks_fails_to_load() -> None:
@@ -69,53 +62,53 @@ async def test_unreachable_jwks_fails_to_load() -> None:
     assert reason == Reason.JWK_REMOTE_FAILED_TO_LOAD
 
 
-async def test_cached_keys_serve_while_jwks_is_down_until_max_stale(server: JwksServer) -> None:
+async def test_cached_keys_serve_while_jwks_is_down_until_max_stale(jwks_server: JwksServer) -> None:
     clock = FakeClock()
-    verifier = jwks_verifier(server, clock)
-    issuer = issuer_for(clock, issuer=server.base_url)
+    verifier = jwks_verifier(jwks_server, clock)
+    issuer = issuer_for(clock, issuer=jwks_server.base_url)
     await verifier.verify(issuer.issue())
-    server.mode = Mode.UNAVAILABLE
+    jwks_server.mode = Mode.UNAVAILABLE
     clock.advance(301)
     assert (await verifier.verify(issuer.issue(sub="user_stale"))).sub == "user_stale"
-    assert server.hits == 1 + 3
+    assert jwks_server.hits == 1 + 3
     clock.advance(3600 - 301)
     assert (await verifier.verify(issuer.issue(sub="user_last"))).sub == "user_last"
     clock.advance(1)
     assert await reason_for(verifier, issuer.issue()) == Reason.JWK_REMOTE_FAILED_TO_LOAD
 
 
-async def test_unknown_kid_while_jwks_is_down_fails_to_load(server: JwksServer) -> None:
+async def test_unknown_kid_while_jwks_is_down_fails_to_load(jwks_server: JwksServer) -> None:
     clock = FakeClock()
-    verifier = jwks_verifier(server, clock)
-    await verifier.verify(issuer_for(clock, issuer=server.base_url).issue())
-    server.mode = Mode.UNAVAILABLE
+    verifier = jwks_verifier(jwks_server, clock)
+    await verifier.verify(issuer_for(clock, issuer=jwks_server.base_url).issue())
+    jwks_server.mode = Mode.UNAVAILABLE
     clock.advance(10)
-    token = issuer_for(clock, key_index=1, issuer=server.base_url).issue()
+    token = issuer_for(clock, key_index=1, issuer=jwks_server.base_url).issue()
     reason = await reason_for(verifier, token)
-    assert (reason, server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 4)
+    assert (reason, jwks_server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 4)
 
 
-async def test_recovered_jwks_replaces_the_stale_keys(server: JwksServer) -> None:
+async def test_recovered_jwks_replaces_the_stale_keys(jwks_server: JwksServer) -> None:
     clock = FakeClock()
-    verifier = jwks_verifier(server, clock)
-    issuer = issuer_for(clock, issuer=server.base_url)
+    verifier = jwks_verifier(jwks_server, clock)
+    issuer = issuer_for(clock, issuer=jwks_server.base_url)
     await verifier.verify(issuer.issue())
-    server.mode = Mode.UNAVAILABLE
+    jwks_server.mode = Mode.UNAVAILABLE
     clock.advance(3000)
     await verifier.verify(issuer.issue())
-    server.mode = Mode.KEYS
+    jwks_server.mode = Mode.KEYS
     clock.advance(1000)
     assert (await verifier.verify(issuer.issue(sub="user_fresh"))).sub == "user_fresh"
-    assert server.hits == 1 + 3 + 1
+    assert jwks_server.hits == 1 + 3 + 1
 
 
-def test_sync_helper_fails_to_load_from_a_broken_jwks(server: JwksServer) -> None:
+def test_sync_helper_fails_to_load_from_a_broken_jwks(jwks_server: JwksServer) -> None:
     clock = FakeClock()
-    server.mode = Mode.EMPTY_KEYS
-    verifier = jwks_verifier(server, clock)
+    jwks_server.mode = Mode.EMPTY_KEYS
+    verifier = jwks_verifier(jwks_server, clock)
     with pytest.raises(TokenVerificationError) as caught:
-        verifier.verify_sync(issuer_for(clock, issuer=server.base_url).issue())
-    assert (caught.value.reason, server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 3)
+        verifier.verify_sync(issuer_for(clock, issuer=jwks_server.base_url).issue())
+    assert (caught.value.reason, jwks_server.hits) == (Reason.JWK_REMOTE_FAILED_TO_LOAD, 3)
 
 
 async def test_known_key_does_not_wait_for_a_slow_refresh() -> None:

@@ -7,7 +7,8 @@ import base64
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from smnb_app.config.settings import frontend_api_from_publishable_key, load_settings
+from smnb_app.config.clerk import frontend_api_from_publishable_key
+from smnb_app.config.settings import load_settings
 from tests.support.auth import ec_private_key, signing_key
 from tests.support.settings import publishable_key, settings_problems
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from smnb_app.db import on_loop
 from smnb_app.web.shared import runtime
-from tests.unit.db_support import app_sqlite, make_user, sqlite_template  # noqa: F401  (fixtures)
+from tests.support.database import make_user
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def write_lock(database: Path) -> Iterator[sqlite3.Connection]:
 
 
 def user_count(db: Session) -> int:
-    return db.exec(text("SELECT count(*) FROM users")).one()[0]
+    return db.connection().execute(text("SELECT count(*) FROM users")).scalar_one()
 
 
 def signed_in_by(subject: str, threads: list[int]):

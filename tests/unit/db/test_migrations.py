@@ -23,7 +23,7 @@ import smnb_app.db.models  # noqa: F401  (registers the tables)
 from alembic import command
 from smnb_app.db import make_engine, upgrade_to_head
 from smnb_app.db.migrate import PROJECT_ROOT, alembic_config
-from tests.unit.db_support import postgres_base_url, postgres_schema, sqlite_url
+from tests.support.database import postgres_base_url, postgres_schema, sqlite_url
 
 TABLES = {"users", "sessions", "auth_events", "revocations", "webhook_deliveries"}
 HEAD = "0003"
@@ -78,7 +78,7 @@ def _table_shape(inspector: Inspector, table: str) -> dict[str, Any]:
                 fk["constrained_columns"],
                 fk["referred_table"],
                 fk["referred_columns"],
-                sorted(fk["options"].items()),
+                sorted(fk.get("options", {}).items()),
             )
             for fk in inspector.get_foreign_keys(table)
         ),

@@ -9,27 +9,20 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine, exc, inspect
+from sqlalchemy import Engine, String, exc, inspect
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session, select
 
 from smnb_app.config.settings import Settings
-from smnb_app.db import ModelSession, User, make_engine, normalize_url, session_scope
+from smnb_app.db import ModelSession, User, make_engine, normalize_url, session_scope, table_of
 from smnb_app.db import engine as engine_module
 from smnb_app.db.upserts import conflict_insert
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    make_user,
-    pg_url,
-    sqlite_template,
-    sqlite_url,
-)
+from tests.support.database import make_user, sqlite_url
 
 
 def test_tables_columns_and_indexes() -> None:
-    users, sessions = User.__table__, ModelSession.__table__
+    users, sessions = table_of(User), table_of(ModelSession)
     assert (users.name, sessions.name) == ("users", "sessions")
     assert set(users.c.keys()) == {
         "id",
@@ -47,12 +40,13 @@ def test_tables_columns_and_indexes() -> None:
         "ix_users_token_identifier": (["token_identifier"], True),
         "ix_users_email": (["email"], False),
     }
-    indexes = {ix.name: [c.name for c in ix.columns] for ix in sessions.indexes}
+    indexes = {str(ix.name): [c.name for c in ix.columns] for ix in sessions.indexes}
     assert indexes["ix_sessions_user_id"][0] == "user_id"
     assert indexes["ix_sessions_user_id_status"][:2] == ["user_id", "status"]
     (fk,) = sessions.foreign_keys
     assert (fk.target_fullname, fk.ondelete) == ("users.id", "CASCADE")
-    assert sessions.c.name.type.length == 100
+    name_type = sessions.c.name.type
+    assert isinstance(name_type, String) and name_type.length == 100
 
 
 def test_json_settings_round_trip_and_cascade_delete(engine: Engine, db: Session) -> None:
@@ -170,8 +164,8 @@ def test_get_engine_is_cached_for_the_settings_url(monkeypatch: pytest.MonkeyPat
     url = sqlite_url(tmp_path / "settings.db")
     monkeypatch.setattr(engine_module, "get_settings", lambda: Settings(database_url=url))
     engine_module._engine_for.cache_clear()
+    first = engine_module.get_engine()
     try:
-        first = engine_module.get_engine()
         assert first is engine_module.get_engine()
         assert str(first.url) == url
         with session_scope() as db:

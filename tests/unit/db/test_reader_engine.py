@@ -16,7 +16,7 @@ from smnb_app.db import make_engine
 from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.services.sessions import tally_sessions
 from smnb_app.web.shared import runtime
-from tests.unit.db_support import make_user, sqlite_template, sqlite_url  # noqa: F401  (fixture)
+from tests.support.database import make_user, sqlite_url
 
 # A wait for the write lock would fail within this, instead of SQLite's 30 s busy timeout.
 NO_WAIT = {"timeout": 0.2}
@@ -42,7 +42,9 @@ def test_a_read_only_session_reads_while_a_writer_holds_the_lock(database: str) 
             holding.exec_driver_sql("UPDATE sessions SET name = 'Uncommitted' WHERE user_id = ?", (user_id,))
             with Session(reader) as db:
                 tally = tally_sessions(db=db, user_id=user_id)
-                names = db.exec(text("SELECT name FROM sessions WHERE user_id = :u"), params={"u": user_id}).all()
+                names = (
+                    db.connection().execute(text("SELECT name FROM sessions WHERE user_id = :u"), {"u": user_id}).all()
+                )
             # A second writer would wait for the lock: the reader did not.
             with Session(writer) as db, pytest.raises(exc.OperationalError, match="locked"):
                 make_user(db, "user_blocked")

@@ -10,28 +10,21 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smnb_app.db import AuthEvent, User, epoch_ms, make_engine
 from smnb_app.services.audit import (
     AUDIT_KINDS,
     MAX_USER_AGENT,
     AuditEvent,
-    AuditThrottle,
     SignInView,
     purge_events,
     recent_sign_ins,
     record_event,
 )
 from smnb_app.services.identity.user_agents import clean_browser_text, describe_user_agent
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    make_user,
-    pg_url,
-    sqlite_template,
-    sqlite_url,
-)
+from smnb_app.system.throttle import Throttle
+from tests.support.database import make_user, sqlite_url
 
 T0 = 1_790_000_000_000
 SID = "sess_2abcDEF"
@@ -43,9 +36,9 @@ WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, 
 MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)"
 
 
-def _rows(engine: Engine) -> list[tuple[object, ...]]:
+def _rows(engine: Engine) -> list[tuple[Any, ...]]:
     with Session(engine) as other:
-        events = other.exec(select(AuthEvent).order_by(AuthEvent.id)).all()
+        events = other.exec(select(AuthEvent).order_by(col(AuthEvent.id))).all()
         return [(e.at, e.kind, e.user_id, e.sid, e.reason, e.ip, e.user_agent) for e in events]
 
 
@@ -236,7 +229,7 @@ def test_unknown_kind_raises() -> None:
 
 
 def test_throttle_allows_a_key_once_per_interval() -> None:
-    throttle = AuditThrottle()
+    throttle = Throttle()
     assert throttle.allow("203.0.113.7", 100.0) is True
     assert throttle.allow("203.0.113.7", 100.0) is False
     assert throttle.allow("203.0.113.7", 159.9) is False
@@ -245,13 +238,13 @@ def test_throttle_allows_a_key_once_per_interval() -> None:
 
 
 def test_throttle_keys_are_independent() -> None:
-    throttle = AuditThrottle(interval_s=10.0)
+    throttle = Throttle(interval_s=10.0)
     assert [throttle.allow(key, 0.0) for key in ("a", "b", "a", "c", "b")] == [True, True, False, True, False]
     assert throttle.allow("a", 10.0) and throttle.allow("b", 10.0)
 
 
 def test_throttle_remembers_at_most_max_keys_oldest_forgotten_first() -> None:
-    throttle = AuditThrottle(max_keys=3, max_per_interval=100)
+    throttle = Throttle(max_keys=3, max_per_interval=100)
     for n in range(10):
         assert throttle.allow(f"k{n}", float(n))
     # Only the three latest keys are still remembered; the others pass again.
@@ -259,7 +252,7 @@ def test_throttle_remembers_at_most_max_keys_oldest_forgotten_first() -> None:
 
 
 def test_throttle_caps_all_keys_together_per_interval() -> None:
-    throttle = AuditThrottle(interval_s=60.0, max_per_interval=3)
+    throttle = Throttle(interval_s=60.0, max_per_interval=3)
     assert [throttle.allow(f"client{n}", 0.0) for n in range(5)] == [True] * 3 + [False] * 2
     assert throttle.allow("client4", 59.0) is False
     # A key refused by the cap was not counted: it passes in the next window.
@@ -276,7 +269,7 @@ class _SlowKey(str):
 
 
 def test_throttle_lets_one_of_many_concurrent_callers_through() -> None:
-    throttle = AuditThrottle()
+    throttle = Throttle()
     barrier = threading.Barrier(8)
     results: list[bool] = []
 
@@ -293,9 +286,9 @@ def test_throttle_lets_one_of_many_concurrent_callers_through() -> None:
 
 
 @pytest.mark.parametrize("arguments", [{"interval_s": 0}, {"max_keys": 0}, {"max_per_interval": 0}])
-def test_throttle_rejects_bad_limits(arguments: dict[str, float]) -> None:
+def test_throttle_rejects_bad_limits(arguments: dict[str, int]) -> None:
     with pytest.raises(ValueError):
-        AuditThrottle(**arguments)
+        Throttle(**arguments)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reflex.state import State
+from reflex.state import BaseState, State
 from reflex_base.utils.format import format_event_handler
 
 # Imported by the app module; importing the pages registers every state this app has.
@@ -63,7 +63,7 @@ def _short(full_name: str) -> str:
 
 def _every_registered_handler() -> set[str]:
     names: set[str] = set()
-    pending = [State]
+    pending: list[type[BaseState]] = [State]
     while pending:
         state = pending.pop()
         pending.extend(state.get_substates())

@@ -15,8 +15,10 @@ import pytest
 import reflex as rx
 from reflex.utils.prerequisites import get_web_dir
 
+from smnb_app.config.clerk import CLERK_REACT_PACKAGE
 from smnb_app.config.settings import Settings
 from smnb_app.net.origins import origin_of
+from smnb_app.providers.choose import provider_for
 from smnb_app.providers.clerk.components import (
     AFTER_SIGN_IN_URL,
     ClerkProvider,
@@ -25,16 +27,14 @@ from smnb_app.providers.clerk.components import (
     sign_in_form,
     sign_up_form,
 )
-from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
 from smnb_app.web.shared.web_policy import policy_sources
 from smnb_app.web.signin import bridge as bridge_module
-from smnb_app.web.signin.state import AuthState
-from tests.e2e.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API
+from tests.harness.clerk_fapi import CLERK_JS_URL, CLERK_UI_URL, FRONTEND_API
 from tests.support.paths import PROJECT_ROOT
 from tests.support.settings import publishable_key
 
 ROOT = PROJECT_ROOT
-BRIDGE_EVENTS = (AuthState.set_session_token, AuthState.dev_sign_in_failed)
+ORIGINS = ("http://localhost:3000",)
 KEY = publishable_key("clerk.example.com")
 JS_URL = "https://cdn.example.com/clerk-js/clerk.browser.js"
 UI_URL = "https://ui.example.com/clerk-ui/ui.browser.js"
@@ -172,17 +172,16 @@ def test_components_are_imported_from_the_pinned_package() -> None:
 @pytest.mark.parametrize(("provider", "tag"), [("dev", "DevTokenBridge"), ("clerk", "ClerkTokenBridge")])
 def test_token_bridge_follows_the_configured_provider(monkeypatch, provider: str, tag: str) -> None:
     settings = Settings(auth_provider=provider, clerk_publishable_key=KEY if provider == "clerk" else None)
-    monkeypatch.setattr(bridge_module, "get_settings", lambda: settings)
-    bridge = bridge_module.token_bridge(*BRIDGE_EVENTS)
+    monkeypatch.setattr(bridge_module, "get_provider", lambda: provider_for(settings, ORIGINS))
+    bridge = bridge_module.token_bridge()
     assert bridge.tag == tag
     assert "onToken" in str(bridge)
 
 
 def test_clerk_bridge_is_told_about_every_new_websocket_connection(monkeypatch) -> None:
-    monkeypatch.setattr(
-        bridge_module, "get_settings", lambda: Settings(auth_provider="clerk", clerk_publishable_key=KEY)
-    )
-    rendered = str(bridge_module.token_bridge(*BRIDGE_EVENTS))
+    settings = Settings(auth_provider="clerk", clerk_publishable_key=KEY)
+    monkeypatch.setattr(bridge_module, "get_provider", lambda: provider_for(settings, ORIGINS))
+    rendered = str(bridge_module.token_bridge())
     assert f"connectionId:{rx.State.router.session.session_id!s}" in rendered
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ from tests.support.svix_signing import (
     signed_delivery,
 )
 
+Handler = Callable[[ClerkEvent], Awaitable[bool]]
+
 
 class Recorder:
     """Applies each delivery once, like the app: a repeated `svix-id` is not applied again."""
@@ -38,12 +41,12 @@ class Recorder:
         return True
 
 
-def client(handle: Recorder, secret: str | None = SECRET) -> httpx.AsyncClient:
+def client(handle: Handler, secret: str | None = SECRET) -> httpx.AsyncClient:
     app = clerk_webhook_routes(secret=secret, handle=handle)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app.test")
 
 
-async def post(handle: Recorder, body: bytes, headers: dict[str, str], **kwargs) -> httpx.Response:
+async def post(handle: Handler, body: bytes, headers: dict[str, str], **kwargs) -> httpx.Response:
     async with client(handle, **kwargs) as http:
         return await http.post("/webhooks/clerk", content=body, headers=headers)
 

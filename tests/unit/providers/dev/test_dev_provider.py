@@ -53,7 +53,7 @@ def client_for(
     provider: DevIdentityProvider, *, peer: str = "127.0.0.1", policy: DevRoutePolicy | None = None
 ) -> httpx.AsyncClient:
     """An HTTP client talking to the provider's routes through ASGI, as the app's own page does."""
-    routes = dev_auth_routes(provider, prefix="/dev-auth", policy=policy or DevRoutePolicy(origins=(ORIGIN,)))
+    routes = dev_auth_routes(lambda: provider, prefix="/dev-auth", policy=policy or DevRoutePolicy(origins=(ORIGIN,)))
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=routes, client=(peer, 50123)),
         base_url="http://localhost:8000",

@@ -27,6 +27,7 @@ from smnb_app.providers.dev.routes import (
     DevRoutePolicy,
     dev_auth_routes,
 )
+from smnb_app.system.throttle import Throttle
 from tests.support.clock import FakeClock
 
 ISSUER = "http://localhost:8000/dev-auth"
@@ -43,13 +44,13 @@ def provider(tmp_path: Path) -> DevIdentityProvider:
 
 @pytest.fixture
 def app(provider: DevIdentityProvider) -> Any:
-    return dev_auth_routes(provider, prefix="/dev-auth", policy=DevRoutePolicy(origins=(ORIGIN,)))
+    return dev_auth_routes(lambda: provider, prefix="/dev-auth", policy=DevRoutePolicy(origins=(ORIGIN,)))
 
 
 @pytest.fixture
 def log(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
     """The routes' log lines, with a fresh flood quota so earlier tests do not silence them."""
-    monkeypatch.setattr(routes, "_LOG_QUOTA", routes._LogQuota())
+    monkeypatch.setattr(routes, "_LOG_QUOTA", Throttle(interval_s=10.0, max_per_interval=10))
     caplog.set_level(logging.DEBUG, logger=routes.__name__)
     return caplog
 
@@ -123,7 +124,8 @@ async def test_a_body_of_exactly_4_kib_is_read(app) -> None:
 async def test_a_malformed_or_huge_content_length_is_refused_cleanly(
     app, tmp_path, declared: str | bytes, status: int, message: str
 ) -> None:
-    headers = JSON_HEADERS | {"Content-Length": declared}
+    length = declared if isinstance(declared, bytes) else declared.encode()
+    headers = [(name.encode(), value.encode()) for name, value in JSON_HEADERS.items()] + [(b"Content-Length", length)]
     body = Chunks(size=16, count=1)
     response = await http(app).post("/dev-auth/sign-in", content=body, headers=headers)
     assert_refusal(response, status, message)

@@ -39,7 +39,7 @@ def provider(tmp_path: Path) -> DevIdentityProvider:
 
 def client(provider: DevIdentityProvider, *, peer: str = "127.0.0.1", **policy) -> httpx.AsyncClient:
     rules = DevRoutePolicy(origins=(ORIGIN, "http://127.0.0.1:3000"), **policy)
-    routes = dev_auth_routes(provider, prefix="/dev-auth", policy=rules)
+    routes = dev_auth_routes(lambda: provider, prefix="/dev-auth", policy=rules)
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=routes, client=(peer, 40000)), base_url="http://localhost:8000"
     )
@@ -115,7 +115,7 @@ async def test_loopback_host_names_are_answered(provider, host: str) -> None:
 
 async def test_a_client_line_of_x_forwarded_for_before_the_proxys_own_line_is_not_believed(provider) -> None:
     routes = dev_auth_routes(
-        provider,
+        lambda: provider,
         prefix="/dev-auth",
         policy=DevRoutePolicy(origins=(ORIGIN,), trusted_proxies=networks({"P": "10.0.0.0/8"}, "P", [])),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from smnb_app.db import AuthEvent
 from smnb_app.services import sessions as svc
@@ -22,7 +22,8 @@ from smnb_app.services.identity.provider_events import apply_user_deleted
 from smnb_app.services.identity.revocations import KEEP_MS, is_revoked, purge_revocations
 from smnb_app.services.identity.sign_ins import sign_in
 from smnb_app.services.identity.users import Identity, identity_from_claims
-from tests.unit.db_support import ISSUER, db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
+from tests.support.auth import ISSUER
+from tests.support.database import make_user, snapshot
 
 T0 = 1_800_000_000_000
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
@@ -71,7 +72,7 @@ def test_deleting_an_account_removes_its_sessions_audit_rows_and_row_only(engine
     assert [row[0] for row in users] == [bob]
     assert sessions == bob_before
     with db.begin():
-        assert db.exec(select(AuthEvent.user_id, AuthEvent.sid)).all() == [(bob, "sess_2")]
+        assert db.exec(select(col(AuthEvent.user_id), col(AuthEvent.sid))).all() == [(bob, "sess_2")]
     assert is_revoked(db=db, sid="sess_1", token_identifier=f"{ISSUER}|alice")
     assert not is_revoked(db=db, sid="sess_new", token_identifier=f"{ISSUER}|alice")
 

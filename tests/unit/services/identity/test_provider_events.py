@@ -15,7 +15,8 @@ from smnb_app.services.identity.provider_events import (
 )
 from smnb_app.services.identity.revocations import is_revoked
 from smnb_app.services.identity.users import Identity, get_user, upsert_user
-from tests.unit.db_support import ISSUER, db, engine, make_user, pg_url, snapshot, sqlite_template  # noqa: F401
+from tests.support.auth import ISSUER
+from tests.support.database import make_user, snapshot
 
 ALICE = f"{ISSUER}|user_alice"
 T0 = 1_800_000_000_000

@@ -14,7 +14,6 @@ from smnb_app.services.identity.revocations import (
     revoke,
 )
 from smnb_app.services.identity.users import identity_from_claims, upsert_user
-from tests.unit.db_support import db, engine, pg_url, sqlite_template  # noqa: F401
 
 ALICE = "https://issuer.test|user_alice"
 T0 = 1_800_000_000_000

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from smnb_app.db import AuthEvent
 from smnb_app.services.audit import AuditEvent
 from smnb_app.services.identity.revocations import revoke
 from smnb_app.services.identity.sign_ins import sign_in
 from smnb_app.services.identity.users import Identity
-from tests.unit.db_support import ISSUER, db, engine, pg_url, snapshot, sqlite_template  # noqa: F401
+from tests.support.auth import ISSUER
+from tests.support.database import snapshot
 
 ALICE = Identity(token_identifier=f"{ISSUER}|user_alice", name="Alice", email="a@example.com", avatar_url=None)
 
@@ -22,7 +23,9 @@ def test_a_fresh_sign_in_writes_the_user_the_welcome_session_and_one_audit_row(e
     users, sessions = snapshot(engine)
     assert len(users) == 1 and [row[2] for row in sessions] == ["Welcome Session"]
     with db.begin():
-        assert db.exec(select(AuthEvent.user_id, AuthEvent.sid, AuthEvent.ip)).all() == [(user.id, "sess_1", "::1")]
+        assert db.exec(select(col(AuthEvent.user_id), col(AuthEvent.sid), col(AuthEvent.ip))).all() == [
+            (user.id, "sess_1", "::1")
+        ]
 
 
 def test_a_revoked_session_signs_in_nobody_and_writes_nothing(engine: Engine, db: Session) -> None:

@@ -11,13 +11,7 @@ from sqlmodel import Session, select
 
 from smnb_app.db import ModelSession, User
 from smnb_app.services.identity.users import AuthUser, Identity, get_user, identity_from_claims, upsert_user
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    pg_url,
-    snapshot,
-    sqlite_template,
-)
+from tests.support.database import snapshot
 
 T0 = 1_790_000_000_000
 ALICE = Identity("https://issuer.test|user_alice", "Alice", "alice@example.com", None)

@@ -8,14 +8,7 @@ from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
 from smnb_app.services.sessions import SessionView, StatusCounts, default_settings
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    make_user,
-    pg_url,
-    snapshot,
-    sqlite_template,
-)
+from tests.support.database import make_user, snapshot
 
 T0 = 1_795_700_000_000  # 2026-11-26 (UTC)
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from smnb_app.services import sessions as svc
 from smnb_app.services.sessions import SessionValidationError
 from smnb_app.services.sessions.views import decode_cursor, encode_cursor
-from tests.unit.db_support import db, engine, make_user, pg_url, sqlite_template  # noqa: F401
+from tests.support.database import make_user
 
 T0 = 1_700_000_000_000  # in the past: sessions created by the clock are newer
 

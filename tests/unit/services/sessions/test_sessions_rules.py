@@ -11,14 +11,7 @@ from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
 from smnb_app.services.sessions import SessionNotFound, SessionRuleError
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    make_user,
-    pg_url,
-    snapshot,
-    sqlite_template,
-)
+from tests.support.database import make_user, snapshot
 
 Operation = Callable[[Session, int, Any], object]
 OPERATIONS: dict[str, Operation] = {

@@ -10,14 +10,7 @@ from sqlmodel import Session
 
 from smnb_app.services import sessions as svc
 from smnb_app.services.sessions import SessionValidationError
-from tests.unit.db_support import (  # noqa: F401  (fixtures must be visible here)
-    db,
-    engine,
-    make_user,
-    pg_url,
-    snapshot,
-    sqlite_template,
-)
+from tests.support.database import make_user, snapshot
 
 NAME_RULE = "Name must be 1 to 100 characters"
 CONTROL_RULE = "Name must not contain control characters"

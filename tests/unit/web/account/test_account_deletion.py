@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from smnb_app.db import engine as engine_module
 from smnb_app.db.availability import DatabaseUnavailable
 from smnb_app.providers.clerk.api import ClerkBackendApi
 from smnb_app.services.identity.accounts import (
@@ -43,18 +41,9 @@ from smnb_app.web.account.deletion import (
     finish_pending_deletions,
 )
 from smnb_app.web.shared.failures import UNAVAILABLE
+from tests.support.auth import ISSUER
 from tests.support.clerk_backend import ClerkBackendServer, Reply, clerk_user
-from tests.unit.db_support import (  # noqa: F401
-    ISSUER,
-    app_sqlite,
-    db,
-    engine,
-    make_user,
-    pg_url,
-    snapshot,
-    sqlite_template,
-    sqlite_url,
-)
+from tests.support.database import make_user, snapshot
 
 USER_ID = "user_2leaving"
 LEAVING = f"{ISSUER}|{USER_ID}"
@@ -272,12 +261,6 @@ async def test_a_new_deletion_restarts_the_retry_from_its_shortest_pause() -> No
     await asyncio.sleep(0.1)
     assert first.cancelled() and not second.done() and len(calls) == 2
     second.cancel()
-
-
-@pytest.fixture
-def app_database(app_sqlite: Path) -> Engine:
-    """The app's own database engine (what `run_db` uses)."""
-    return engine_module.get_engine()
 
 
 async def test_housekeeping_at_start_up_finishes_a_deletion_the_stopped_process_left_pending(

@@ -11,13 +11,14 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
+import reflex as rx
 
 from smnb_app.config.settings import Settings
 from smnb_app.web.browser_events import ONCE_PER_CONNECTION, SIGN_IN_EVENT, browser_events, event_costs
-from smnb_app.web.guard import socket_guard
+from smnb_app.web.guard import socket_guard, tab_queue
 from smnb_app.web.guard.socket_guard import SocketGuard
 
 ALLOWED = browser_events()
@@ -55,10 +56,10 @@ class StandIn:
 def guard_with(*sids: str, settings: Settings = SETTINGS) -> tuple[SocketGuard, StandIn]:
     app = StandIn()
     guard = SocketGuard(
-        app,
+        cast(rx.App, app),  # the stand-in has what the guard reads of an app
         ALLOWED,
         settings,
-        sign_in_event=SIGN_IN_EVENT,  # type: ignore[arg-type]
+        sign_in_event=SIGN_IN_EVENT,
         once_per_connection=ONCE_PER_CONNECTION,
         costs=event_costs(),
     )
@@ -141,7 +142,7 @@ def test_a_tab_with_a_full_queue_waits_for_room(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_tab_whose_queue_never_drains_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(socket_guard, "QUEUE_WAIT_S", 0.1)
+    monkeypatch.setattr(tab_queue, "QUEUE_WAIT_S", 0.1)
     guard, app = guard_with("a")
     app._event_processor._token_queues["tab-a"] = ["one", "two"]
     assert asyncio.run(guard.admit("a", event())) is False

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from smnb_app.config.settings import Settings
 from smnb_app.db import epoch_ms
 from smnb_app.system.secure_files import UnsafeFileError
 from smnb_app.web.live import registry
@@ -171,6 +172,6 @@ async def test_tab_that_signs_in_again_during_a_broadcast_stays_registered(monke
 def test_a_tab_counts_as_closed_after_two_token_lives_of_silence_at_least(
     monkeypatch, provider, lifetime_s, stale_ms
 ) -> None:
-    settings = SimpleNamespace(auth_provider=provider, dev_token_lifetime_s=lifetime_s)
+    settings = Settings(auth_provider=provider, dev_token_lifetime_s=lifetime_s)
     monkeypatch.setattr(registry, "get_settings", lambda: settings)
     assert registry.stale_after_ms() == stale_ms

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from itertools import pairwise
 
 import pytest
 from sqlmodel import Session
@@ -19,7 +20,7 @@ from smnb_app.web.sessions.rows import (
     row_from_view,
     status_for_filter,
 )
-from tests.unit.db_support import db, engine, make_user, pg_url, sqlite_template  # noqa: F401
+from tests.support.database import make_user
 
 T0 = 1_700_000_000_000
 TALLY = svc.SessionsTally(counts=svc.StatusCounts(active=0, paused=0, archived=0, total=0), latest_update=0)
@@ -58,22 +59,22 @@ def test_an_older_patch_after_a_newer_one_changes_nothing() -> None:
     seen: dict[int, int] = {}
     newer, older = _row(1, name="Newer", updated_at=T0 + 9), _row(1, name="Older", updated_at=T0 + 5)
     shown = patched_rows([_row(1)], _patch((newer,)), status=None, boundary=None, seen=seen)
+    assert shown is not None and shown == [newer]
     assert patched_rows(shown, _patch((older,)), status=None, boundary=None, seen=seen) is None
-    assert shown == [newer]
 
 
 def test_a_row_leaving_the_filter_stays_out_when_its_older_version_arrives_late() -> None:
     seen: dict[int, int] = {}
     paused, active = _row(1, status="paused", updated_at=T0 + 9), _row(1, updated_at=T0 + 5)
     shown = patched_rows([_row(1)], _patch((paused,)), status="active", boundary=None, seen=seen)
-    assert shown == []
+    assert shown is not None and shown == []
     assert patched_rows(shown, _patch((active,)), status="active", boundary=None, seen=seen) is None
 
 
 def test_a_deleted_row_never_comes_back() -> None:
     seen: dict[int, int] = {}
     shown = patched_rows([_row(2), _row(1)], _patch(removed=(1,)), status=None, boundary=None, seen=seen)
-    assert _ids(shown) == [2] and seen[1] == GONE
+    assert shown is not None and _ids(shown) == [2] and seen[1] == GONE
     assert patched_rows(shown, _patch((_row(1, updated_at=T0 + 99),)), status=None, boundary=None, seen=seen) is None
 
 
@@ -168,7 +169,7 @@ def test_tally_version_moves_with_every_change_and_names_the_rows_shown(db: Sess
     versions.append(svc.tally_sessions(db=db, user_id=user_id).version)
     svc.delete_session(db=db, user_id=user_id, session_id=created.id)
     versions.append(svc.tally_sessions(db=db, user_id=user_id).version)
-    assert all(before != after for before, after in zip(versions, versions[1:]))
+    assert all(before != after for before, after in pairwise(versions))
     assert versions[2] == (T0 * 2 + 1, 2)
     # Back to the very rows of the start (a newer change would have raised the newest
     # `updated_at`, and a deletion of an older row lowered the total): a tab there is current.

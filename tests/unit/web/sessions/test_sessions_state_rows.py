@@ -15,7 +15,7 @@ from smnb_app.web.sessions.rows import (
     setting_value,
     status_for_filter,
 )
-from tests.unit.db_support import db, engine, make_user, pg_url, sqlite_template  # noqa: F401
+from tests.support.database import make_user
 
 T0 = 1_700_000_000_000
 

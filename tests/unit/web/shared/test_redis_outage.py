@@ -7,18 +7,21 @@ import gc
 import logging
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import reflex as rx
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from reflex.istate.manager import StateManager
 from reflex.istate.manager.redis import StateManagerRedis
+from reflex.state import BaseState
 from reflex.utils.token_manager import RedisTokenManager
 from reflex_base.constants.event import SocketEvent
-from reflex_base.event import EventHandler
+from reflex_base.event import Event, EventHandler
 from reflex_base.event.context import EventContext
 from reflex_base.event.processor.base_state_processor import process_event
 
@@ -31,7 +34,7 @@ from smnb_app.web.shared.failures import (
     report_failure,
 )
 
-# What the browser tests count as an error line (tests/e2e/app_server.py).
+# What the browser tests count as an error line (tests/harness/app_server.py).
 ERROR_WORD = re.compile(r"\bERROR\b", re.I)
 TASK_REPORT = "_subscribe_lost_and_found_updates: task error suppressed: Error 111 connecting to 127.0.0.1:1."
 
@@ -60,21 +63,26 @@ async def gone_redis() -> AsyncIterator[StateManagerRedis]:
     await manager.close()
 
 
-async def refused_lock(manager: StateManagerRedis) -> BaseException:
+async def refused_lock(manager: StateManagerRedis) -> RedisConnectionError:
     with pytest.raises(RedisConnectionError) as raised:
         async with manager.modify_state(rx.BaseStateToken(ident="tab", cls=FailureState)):
             pass
     return raised.value
 
 
-def event_context(token: str, deltas: list) -> EventContext:
-    async def emit_delta(to: str, delta: dict) -> None:
-        deltas.append((to, delta))
+def tab_state() -> BaseState:
+    """A tab's root state (made as Reflex's memory state manager makes one), for a handler that does not read it."""
+    return rx.State.get_root_state()(_reflex_internal_init=True)
 
-    async def enqueue(*_: object) -> None:
+
+def event_context(token: str, deltas: list, manager: StateManager) -> EventContext:
+    async def emit_delta(token: str, delta: Mapping[str, Mapping[str, Any]]) -> None:
+        deltas.append((token, delta))
+
+    async def enqueue(token: str, *events: Event) -> None:
         raise AssertionError("a refused event chains nothing")
 
-    return EventContext(token=token, state_manager=None, enqueue_impl=enqueue, emit_delta_impl=emit_delta)
+    return EventContext(token=token, state_manager=manager, enqueue_impl=enqueue, emit_delta_impl=emit_delta)
 
 
 async def test_an_event_that_cannot_take_its_lock_is_refused_before_its_handler(gone_redis) -> None:
@@ -89,7 +97,7 @@ async def test_redis_failing_inside_a_handler_may_follow_a_write(gone_redis) -> 
             pass
 
     with pytest.raises(RedisConnectionError) as raised:
-        await process_event(handler=EventHandler(fn=handler), payload={}, state=None, root_state=None)
+        await process_event(handler=EventHandler(fn=handler), payload={}, state=tab_state(), root_state=None)
     assert redis_outage.is_redis_outage(raised.value)
     assert not redis_outage.refused_before_handler(raised.value)
 
@@ -103,7 +111,7 @@ def test_only_connection_failures_are_outages() -> None:
 async def test_a_refused_event_gets_its_notice_over_the_socket_and_chains_nothing(gone_redis, watch, caplog) -> None:
     error = await refused_lock(gone_redis)
     deltas: list = []
-    EventContext.set(event_context("tab-1", deltas))
+    EventContext.set(event_context("tab-1", deltas, gone_redis))
     with caplog.at_level(logging.INFO):
         assert backend_exception_handler(error) is None
         assert backend_exception_handler(error) is None

@@ -19,10 +19,11 @@ from tests.support.settings import publishable_key
 USER_ID = "user_2profile"
 
 
-async def verified(**claims: str) -> SessionClaims:
-    """The verified claims of a fresh token for USER_ID carrying `claims`."""
+async def verified(*, name: str | None = None, email: str | None = None, picture: str | None = None) -> SessionClaims:
+    """The verified claims of a fresh token for USER_ID carrying these profile claims."""
     clock = FakeClock()
-    return await pem_verifier(clock).verify(issuer_for(clock).issue(sub=USER_ID, **claims))
+    token = issuer_for(clock).issue(sub=USER_ID, name=name, email=email, picture=picture)
+    return await pem_verifier(clock).verify(token)
 
 
 @pytest.fixture
@@ -89,10 +90,12 @@ async def test_without_a_backend_api_the_claims_are_all_there_is(monkeypatch: py
 def test_backend_api_is_used_only_in_clerk_mode_with_a_secret_key(monkeypatch, settings, has_api) -> None:
     monkeypatch.setattr(runtime, "get_settings", lambda: settings)
     runtime.get_clerk_api.cache_clear()
+    runtime.get_provider.cache_clear()
     try:
         assert (runtime.get_clerk_api() is not None) == has_api
     finally:
         runtime.get_clerk_api.cache_clear()
+        runtime.get_provider.cache_clear()
 
 
 def test_lone_surrogates_in_profile_claims_are_dropped_before_they_reach_the_database() -> None:
@@ -108,6 +111,7 @@ async def test_a_profile_is_versioned_by_its_source(backend, monkeypatch: pytest
     from_api = await runtime.resolve_identity(await verified())
     assert from_api.profile_updated_at == backend.users[USER_ID]["updated_at"]
     from_claims = await verified(email="g@navy.example", name="Amazing Grace")
+    assert from_claims.iat is not None
     assert (await runtime.resolve_identity(from_claims)).profile_updated_at == int(from_claims.iat * 1000)
     monkeypatch.setattr(runtime, "get_clerk_api", lambda: None)
     # No profile in the token and none from the API: version 0 keeps any stored profile.

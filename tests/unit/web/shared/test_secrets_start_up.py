@@ -13,7 +13,7 @@ from smnb_app.web.shared import runtime
 
 @pytest.fixture
 def fresh_secrets() -> Iterator[None]:
-    loaders = (runtime.get_link_secret, runtime.get_dev_provider)
+    loaders = (runtime.get_link_secret, runtime.get_provider)
     for loader in loaders:
         loader.cache_clear()
     yield

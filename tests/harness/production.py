@@ -11,7 +11,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from deploy.serve import ProductionShape
-from tests.e2e.app_server import AppServer, free_port
+from tests.harness.app_server import AppServer, free_port
 from tests.support.postgres import admin_connection
 from tests.support.tcp_proxy import TcpProxy
 
@@ -44,16 +44,13 @@ class ShapeUnderTest:
     @property
     def servers(self) -> list[AppServer]:
         """The instances, as the log checks of the browser suite see an app."""
-        return [
-            AppServer(
-                f"http://127.0.0.1:{instance.port}",
-                self.database_url,
-                instance.log_path,
-                instance.process,
-                self.shape.state_dir,
-            )
-            for instance in self.shape.instances
-        ]
+        servers = []
+        for instance in self.shape.instances:
+            if instance.process is None:
+                raise RuntimeError(f"the instance on port {instance.port} was never started")
+            url = f"http://127.0.0.1:{instance.port}"
+            servers.append(AppServer(url, self.database_url, instance.log_path, instance.process, self.shape.state_dir))
+        return servers
 
     def log_size(self) -> tuple[int, ...]:
         """Each instance log's length, to read what a test added."""
@@ -93,9 +90,16 @@ def _services_or_skip() -> tuple[str, str]:
     return os.environ[PG_ENV], os.environ[REDIS_ENV]
 
 
-@pytest.fixture(scope="session")
-def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShapeUnderTest]:
-    """nginx in front of two instances on a fresh PostgreSQL database (through a proxy) and Redis."""
+@contextmanager
+def running_shape(state_dir: Path) -> Iterator[ShapeUnderTest]:
+    """nginx in front of two instances on a fresh PostgreSQL database (through a proxy) and Redis.
+
+    Args:
+        state_dir: Where the shape keeps its builds, logs and sockets.
+
+    Yields:
+        The running shape; stopped, and its database dropped, on leaving.
+    """
     pg_url, redis_url = _services_or_skip()
     base = make_url(pg_url)
     database = f"smnb_shape_{uuid.uuid4().hex[:10]}"
@@ -107,7 +111,7 @@ def production_shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape
     redis_proxy = TcpProxy((redis.host or "127.0.0.1", redis.port or 6379)).start()
     shape = ProductionShape(
         port=free_port(),
-        state_dir=Path(tmp_path_factory.mktemp("shape")),
+        state_dir=state_dir,
         env={
             "DATABASE_URL": database_url,
             "REFLEX_REDIS_URL": redis.set(host="127.0.0.1", port=redis_proxy.port).render_as_string(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from typing import cast
 
 import redis
 from playwright.sync_api import Page
@@ -28,7 +29,8 @@ def socket_instances(pages: list[Page]) -> set[str]:
     """
     client = redis.Redis.from_url(os.environ["REFLEX_REDIS_URL"])
     try:
-        records = [client.get(SOCKET_RECORD_KEY.format(token=client_token(page))) for page in pages]
+        # redis-py types the replies of its sync client as those of its async one (awaitable or not).
+        records = [cast(bytes | None, client.get(SOCKET_RECORD_KEY.format(token=client_token(page)))) for page in pages]
     finally:
         client.close()
     return {pickle.loads(record).instance_id for record in records if record}

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import BrowserContext, Route
 
 from smnb_app.providers.dev.issuer import TokenIssuer, new_session_id
-from tests.e2e.helpers import SECRETS
+from tests.harness.helpers import SECRETS
 from tests.support.clerk_backend import ClerkBackendServer, clerk_user
 
 FRONTEND_API = "clerk.example.test"

@@ -1,11 +1,15 @@
-"""Clerk's key and URL formats, checked once at start-up (part of the config layer)."""
+"""Clerk's variables, key and URL formats, checked once at start-up.
+
+The Clerk provider (`smnb_app.providers.clerk`) uses these constants and parsers too; they live
+here because the settings, the bottom layer, check Clerk's variables.
+"""
 
 from __future__ import annotations
 
 import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -18,25 +22,13 @@ from smnb_app.config.values import http_url, text
 # @clerk/ui 1) are loaded and how.
 CLERK_REACT_PACKAGE = "@clerk/react@6.18.0"
 DEFAULT_CLERK_API_URL = "https://api.clerk.com"
+# Clerk's session tokens live a minute; the SDK refreshes them before they expire.
+CLERK_TOKEN_LIFETIME_S = 60
 WEBHOOK_SECRET_PREFIX = "whsec_"
 _PUBLISHABLE_PREFIXES = ("pk_test_", "pk_live_")
 _SECRET_PREFIXES = ("sk_test_", "sk_live_")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?")
 _EXAMPLE_URL = "https://clerk.example.com"
-
-
-@dataclass(frozen=True)
-class ClerkValues:
-    """The Clerk variables of a valid clerk-mode configuration, cleaned."""
-
-    publishable_key: str
-    jwt_issuer: str | None
-    jwt_key: str | None
-    secret_key: str | None
-    api_url: str
-    js_url: str | None
-    ui_url: str | None
-    webhook_secret: str | None
 
 
 def frontend_api_from_publishable_key(key: str) -> str:
@@ -104,33 +96,33 @@ def _check_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, str |
     return key, pem, secret
 
 
-def check_clerk(env: Mapping[str, str], problems: list[str]) -> ClerkValues:
-    """Validate the Clerk variables, appending one line per problem to `problems`.
+def read_clerk(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """Read and check the Clerk variables, appending one line per problem to `problems`.
 
     Args:
         env: The environment.
         problems: Receives one line per bad, missing or inconsistent value.
 
     Returns:
-        The cleaned values; only meaningful when no problem was added.
+        The cleaned values by `Settings` field (an unset URL is left out: its field's default
+        applies); only meaningful when no problem was added.
     """
     key, pem, secret = _check_keys(env, problems)
     issuer = http_url(env, "CLERK_JWT_ISSUER", problems, example=_EXAMPLE_URL)
     api_url = http_url(env, "CLERK_API_URL", problems, example=_EXAMPLE_URL)
     if api_url and not secret:
         problems.append("CLERK_API_URL: only used with CLERK_SECRET_KEY, which is not set")
-    js_url = http_url(env, "CLERK_JS_URL", problems, example=_EXAMPLE_URL)
-    ui_url = http_url(env, "CLERK_UI_URL", problems, example=_EXAMPLE_URL)
-    return ClerkValues(
-        publishable_key=key,
-        jwt_issuer=issuer,
-        jwt_key=pem,
-        secret_key=secret,
-        api_url=api_url or DEFAULT_CLERK_API_URL,
-        js_url=js_url,
-        ui_url=ui_url,
-        webhook_secret=_check_webhook_secret(env, problems),
-    )
+    values = {
+        "clerk_publishable_key": key,
+        "clerk_jwt_issuer": issuer,
+        "clerk_jwt_key": pem,
+        "clerk_secret_key": secret,
+        "clerk_api_url": api_url,
+        "clerk_js_url": http_url(env, "CLERK_JS_URL", problems, example=_EXAMPLE_URL),
+        "clerk_ui_url": http_url(env, "CLERK_UI_URL", problems, example=_EXAMPLE_URL),
+        "clerk_webhook_secret": _check_webhook_secret(env, problems),
+    }
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def _check_webhook_secret(env: Mapping[str, str], problems: list[str]) -> str | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from playwright.sync_api import Page, Response, WebSocketRoute, expect
 
@@ -176,3 +178,9 @@ class SocketTap:
         """Send any Socket.IO event packet (the JSON after the namespace) over the page's socket."""
         assert self.server is not None, "the page has no websocket yet"
         self.server.send(EVENT_FRAME + packet)
+
+
+def run_beside_playwright(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run async code (raw sockets) beside Playwright's own loop, on a thread of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from deploy.serve import private_web, wait_until_answers
 from deploy.serve import prod_env as deploy_prod_env
+from tests.support.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 600
 # Error-level lines in the server log; the browser tests fail on any of them.
 ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|\[error\]|Exception in ", re.I)

@@ -7,7 +7,7 @@ import sqlite3
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.helpers import db_rows, sign_in
+from tests.harness.helpers import db_rows, sign_in
 
 # In-page clocks (epoch ms): when the user last pressed a key or clicked, and when an element
 # with a given data-testid first showed a given text. Recorded by the page itself, so tab
@@ -102,14 +102,18 @@ def watch_appearance(page: Page, testid: str) -> None:
     page.evaluate("(testid) => window.__watchAppearance(testid)", testid)
 
 
-def appeared_at(page: Page) -> float | None:
-    """When the watched element appeared (epoch ms, in-page clock), or None."""
-    return page.evaluate("() => window.__appearedAt")
+def appeared_at(page: Page) -> float:
+    """When the watched element appeared (epoch ms, in-page clock); fails the test if it has not."""
+    seen = page.evaluate("() => window.__appearedAt")
+    assert seen is not None, "the watched element has not appeared"
+    return seen
 
 
-def text_seen_at(page: Page) -> float | None:
-    """When the watched text appeared (epoch ms, in-page clock), or None."""
-    return page.evaluate("() => window.__textSeenAt")
+def text_seen_at(page: Page) -> float:
+    """When the watched text appeared (epoch ms, in-page clock); fails the test if it has not."""
+    seen = page.evaluate("() => window.__textSeenAt")
+    assert seen is not None, "the watched text has not appeared"
+    return seen
 
 
 def acted_at(page: Page) -> float:
