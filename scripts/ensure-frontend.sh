@@ -13,7 +13,7 @@ import sys
 
 from reflex.utils.prerequisites import get_web_dir
 
-from smnb_app.providers.clerk.config import CLERK_REACT_PACKAGE
+from smnb_app.config.clerk import CLERK_REACT_PACKAGE
 
 name, _, version = CLERK_REACT_PACKAGE.rpartition("@")
 manifest = get_web_dir() / "node_modules" / name / "package.json"
