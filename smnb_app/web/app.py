@@ -22,7 +22,7 @@ from smnb_app.config.settings import Settings, get_settings, get_settings_or_exi
 from smnb_app.db.migrate import upgrade_to_head
 from smnb_app.net.security_headers import security_headers
 from smnb_app.net.socket_edge import SocketEdge
-from smnb_app.providers.base import ApiTransformer
+from smnb_app.providers.base import ApiTransformer, IdentityProvider
 from smnb_app.providers.clerk.webhooks import clerk_webhook_routes
 from smnb_app.system.gc_pauses import freeze_start_up_heap, watch_gc_pauses
 from smnb_app.system.log import configure_logging
@@ -59,7 +59,7 @@ def create_app() -> rx.App:
     provider = get_provider()
     app = GuardedApp(
         extra_app_wraps={(3, "TokenBridge"): lambda _: rx.fragment(token_bridge()), **provider.app_wraps()},
-        api_transformer=_api_transformers(settings),
+        api_transformer=_api_transformers(settings, provider),
         backend_exception_handler=backend_exception_handler,
         frontend_exception_handler=frontend_exception_handler,
     )
@@ -98,12 +98,12 @@ def create_app() -> rx.App:
     return app
 
 
-def _api_transformers(settings: Settings) -> list[ApiTransformer]:
+def _api_transformers(settings: Settings, provider: IdentityProvider) -> list[ApiTransformer]:
     """Clerk's webhooks, the provider's own routes and, in production, the security headers around it all."""
     transformers: list[ApiTransformer] = [
         clerk_webhook_routes(secret=settings.clerk_webhook_secret, handle=apply_clerk_event)
     ]
-    transformers.extend(get_provider().api_routes())
+    transformers.extend(provider.api_routes())
     if settings.production:
         # Last, so it wraps everything: pages, assets, the API and the provider's routes.
         transformers.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -40,14 +41,8 @@ class ClerkProvider(IdentityProvider):
 
     def verifier_config(self) -> VerifierConfig:
         """Clerk's PEM key (networkless) or JWKS, fetched with the secret key when there is one."""
-        config = super().verifier_config()
-        return VerifierConfig(
-            issuer=config.issuer,
-            jwks_url=config.jwks_url,
-            jwt_key=self.settings.clerk_jwt_key,
-            secret_key=self.settings.clerk_secret_key,
-            authorized_parties=config.authorized_parties,
-            clock_skew_s=config.clock_skew_s,
+        return replace(
+            super().verifier_config(), jwt_key=self.settings.clerk_jwt_key, secret_key=self.settings.clerk_secret_key
         )
 
     def app_wraps(self) -> dict[tuple[int, str], AppWrap]:

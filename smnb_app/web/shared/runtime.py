@@ -110,7 +110,6 @@ def load_secrets_or_exit() -> None:
         raise SystemExit("smnb_app: unsafe files:\n" + "\n".join(problems))
 
 
-@lru_cache(maxsize=1)
 def get_clerk_api() -> ClerkBackendApi | None:
     """The provider's Backend API client (Clerk's, when it has a secret key to call it with)."""
     return get_provider().backend_api()

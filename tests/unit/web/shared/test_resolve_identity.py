@@ -89,12 +89,10 @@ async def test_without_a_backend_api_the_claims_are_all_there_is(monkeypatch: py
 )
 def test_backend_api_is_used_only_in_clerk_mode_with_a_secret_key(monkeypatch, settings, has_api) -> None:
     monkeypatch.setattr(runtime, "get_settings", lambda: settings)
-    runtime.get_clerk_api.cache_clear()
     runtime.get_provider.cache_clear()
     try:
         assert (runtime.get_clerk_api() is not None) == has_api
     finally:
-        runtime.get_clerk_api.cache_clear()
         runtime.get_provider.cache_clear()
 
 
